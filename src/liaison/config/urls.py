@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Liaison administration"
+admin.site.site_title = "Liaison"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("liaison.referrals.api_urls")),
+    path("", include("liaison.web.urls")),
+]

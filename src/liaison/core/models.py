@@ -1,0 +1,57 @@
+"""A case and its timeline: the one source the audit trail, the sequence of events and the SLA clocks read."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Case(models.Model):
+    """One piece of work between an LA and DM (a referred debt and everything that follows it).
+
+    The case is the anchor other apps hang their records on, so a second referral scheme can reuse the
+    timeline, clocks and notices without a rewrite.
+    """
+
+    class Scheme(models.TextChoices):
+        HB_OVERPAYMENT = "hb-overpayment", "Housing Benefit overpayment recovery"
+
+    scheme = models.CharField(max_length=32, choices=Scheme.choices, default=Scheme.HB_OVERPAYMENT)
+    la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="cases")
+    opened_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["la", "-opened_at"], name="case_la_opened")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"C{self.pk:07d}"
+
+
+class Event(models.Model):
+    """An immutable step on a case's timeline: what happened, when, who did it and for which organisation."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", null=True, blank=True)
+    la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="+", null=True)
+    kind = models.CharField(max_length=64)
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
+    actor_organisation = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, null=True,
+                                           blank=True, related_name="+")
+    summary = models.CharField(max_length=500)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["case", "occurred_at"], name="event_case_time"),
+            models.Index(fields=["kind", "occurred_at"], name="event_kind_time"),
+            models.Index(fields=["la", "kind", "occurred_at"], name="event_la_kind_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.kind}"

@@ -1,0 +1,33 @@
+"""The notice catalogue (SLA Appendix 5, plus the clerical notifications of SLA 7.2). Data first, code reads it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NoticeType:
+    code: str
+    title: str
+    purpose: str
+    template: str
+
+
+HBREC = NoticeType("HBREC", "Recovery start letter", "Tells the LA recovery will start, from when and at what rate.",
+                   "notices/hbrec.html")
+HBPIF = NoticeType("HBPIF", "Paid in full notification", "Tells the LA the debt has been recovered in full.",
+                   "notices/hbpif.html")
+LAHSAG = NoticeType("LAHSAG", "Recovery reduced: hardship", "Tells the LA the rate was reduced for hardship.",
+                    "notices/lahsag.html")
+LARET = NoticeType("LARET", "Overpayment return letter", "Returns the overpayment to the LA, with the reason.",
+                   "notices/laret.html")
+LARETM = NoticeType("LARETM", "Missing data return letter", "Returns a referral that is missing or has invalid data, "
+                    "listing every fault.", "notices/laretm.html")
+CLERICAL = NoticeType("CLERICAL", "Clerical notification", "Tells the LA a referral was not loaded (a current "
+                      "instalment plan, or a duplicate), and why.", "notices/clerical.html")
+
+CATALOGUE: dict[str, NoticeType] = {t.code: t for t in (HBREC, HBPIF, LAHSAG, LARET, LARETM, CLERICAL)}
+
+
+def get(code: str) -> NoticeType:
+    return CATALOGUE[code]

@@ -1,0 +1,16 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from liaison.referrals import api
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("referrals/", api.ReferralListCreate.as_view(), name="api-referrals"),
+    path("referrals/validate/", api.ReferralValidate.as_view(), name="api-referral-validate"),
+    path("referrals/<int:pk>/", api.ReferralDetail.as_view(), name="api-referral"),
+    path("imports/", api.ImportCreate.as_view(), name="api-imports"),
+    path("imports/<int:pk>/", api.ImportDetail.as_view(), name="api-import"),
+    path("imports/<int:pk>/rows/", api.ImportRows.as_view(), name="api-import-rows"),
+    path("notices/", api.NoticeList.as_view(), name="api-notices"),
+    path("notices/<int:pk>/pdf/", api.NoticePdf.as_view(), name="api-notice-pdf"),
+]

@@ -1,0 +1,53 @@
+import json
+from pathlib import Path
+
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+
+from liaison.partners.models import Organisation
+from liaison.referrals.bulk import FileRejected, batch_process, check_file
+from liaison.referrals.models import Channel, ImportBatch
+
+
+class Command(BaseCommand):
+    help = ("Refer a bulk CSV file of overpayments for an LA. Prints one line per row: the row number, its "
+            "outcome and every fault. See docs/referral-file.md for the columns.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path)
+        parser.add_argument("--la", required=True, help="The referring LA's code, e.g. E08000025")
+        parser.add_argument("--format", choices=["text", "json"], default="text")
+
+    def handle(self, *args, path: Path, la: str, format: str, **options):
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        org = Organisation.objects.filter(code=la.upper(), kind=Organisation.Kind.LOCAL_AUTHORITY).first()
+        if org is None:
+            raise CommandError(f"No Local Authority has the code {la}. Run 'liaison load-reference-data' first, "
+                               "or check the code.")
+        try:
+            check_file(path)
+        except FileRejected as exc:
+            raise CommandError(f"{path.name}: {exc}") from None
+        with open(path, "rb") as fh:
+            batch = ImportBatch(la=org, channel=Channel.FILE, original_name=path.name, size_bytes=path.stat().st_size)
+            batch.file.save(path.name, File(fh), save=False)
+            batch.save()
+
+        def emit(results):
+            for r in results:
+                if format == "json":
+                    self.stdout.write(json.dumps(r.as_dict()))
+                else:
+                    line = f"row {r.row}: {r.outcome}"
+                    if r.case_reference:
+                        line += f" ({r.case_reference})"
+                    if r.faults:
+                        line += ": " + "; ".join(f"{f['label']}: {f['message']}" for f in r.faults)
+                    elif r.detail:
+                        line += f": {r.detail}"
+                    self.stdout.write(line)
+
+        batch = batch_process(batch=batch, on_chunk=emit)
+        summary = ", ".join(f"{n} {k}" for k, n in sorted(batch.counts.items()))
+        self.stderr.write(f"{batch.rows_done} rows processed from {path.name} for {org.name}: {summary}")
