@@ -22,3 +22,7 @@ if not os.environ.get("DATABASE_URL"):
     DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F405
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Serve the front-end assets straight from node_modules (the browser tests need them; no collectstatic).
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="liaison-test-static-"))
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
