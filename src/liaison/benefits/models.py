@@ -11,6 +11,9 @@ class Benefit(models.Model):
     code = models.CharField(max_length=8, primary_key=True)
     name = models.CharField(max_length=100)
     prescribed = models.BooleanField(default=False)
+    minimum_remaining_pence = models.PositiveIntegerField(
+        default=10, help_text="A deduction never leaves the week's award below this, in pence (SI 2013/384 reg 14: "
+                              "10p for State Pension Credit; the same floor is used for every prescribed benefit).")
 
     class Meta:
         ordering = ["name"]

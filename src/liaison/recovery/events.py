@@ -1,5 +1,10 @@
 from liaison.core.events import EventKind, register
 
-
-
-# Debt events (deductions, closure) arrive with the recovery capability.
+PAID_IN_FULL = EventKind("debt.paid_in_full", "Debt paid in full")
+RECOVERY_STOPPED = EventKind("debt.recovery_stopped", "Recovery stopped; the rest returned to the LA")
+SUSPENDED = EventKind("debt.suspended", "Recovery suspended")
+RESUMED = EventKind("debt.resumed", "Recovery resumed")
+DEDUCTION_REVERSED = EventKind("debt.deduction_reversed", "Deduction reversed")
+HARDSHIP_RECEIVED = EventKind("debt.hardship_received", "Hardship application received")
+HARDSHIP_DECIDED = EventKind("debt.hardship_decided", "Hardship application decided")
+register(PAID_IN_FULL, RECOVERY_STOPPED, SUSPENDED, RESUMED, DEDUCTION_REVERSED, HARDSHIP_RECEIVED, HARDSHIP_DECIDED)

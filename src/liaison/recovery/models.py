@@ -56,9 +56,16 @@ class InstalmentPlan(models.Model):
 class Debt(models.Model):
     class Status(models.TextChoices):
         IN_RECOVERY = "IN_RECOVERY", "In recovery"
-        SUSPENDED = "SUSPENDED", "Suspended"
         PAID_IN_FULL = "PAID_IN_FULL", "Paid in full"
-        RETURNED = "RETURNED", "Returned to the LA"
+        RETURNED = "RETURNED", "Recovery stopped: returned to the LA"
+
+    class StopReason(models.TextChoices):
+        AWARD_ENDED = "AWARD_ENDED", "The customer's benefit award ended"
+        DIED = "DIED", "The customer died"
+        NOW_ON_HB = "NOW_ON_HB", "The customer now receives Housing Benefit"
+        LA_ARRANGEMENTS = "LA_ARRANGEMENTS", "The LA has made its own arrangements"
+        WRITTEN_BACK = "WRITTEN_BACK", "Written back to the LA"
+        OTHER = "OTHER", "Other reason"
 
     class BenefitType(models.TextChoices):
         HB = "HB", "Housing Benefit"
@@ -82,6 +89,12 @@ class Debt(models.Model):
     recovery_start_date = models.DateField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_RECOVERY)
     loaded_at = models.DateTimeField()
+    cleared_pence = models.PositiveBigIntegerField(
+        default=0, help_text="Total of the ledger, in pence: kept with every posting in the same transaction, so the "
+                             "database can refuse a balance below zero. The balance is original minus this.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=16, choices=StopReason.choices, blank=True)
+    stop_details = models.TextField(blank=True)
 
     class Meta:
         indexes = [
@@ -92,6 +105,8 @@ class Debt(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(original_balance_pence__gt=0), name="debt_balance_positive"),
             models.CheckConstraint(condition=models.Q(weekly_rate_pence__gt=0), name="debt_rate_positive"),
+            models.CheckConstraint(condition=models.Q(cleared_pence__lte=models.F("original_balance_pence")),
+                                   name="debt_balance_never_below_zero"),
             models.CheckConstraint(
                 condition=models.Q(is_civil_penalty=False, overpayment__isnull=True) | models.Q(is_civil_penalty=True),
                 name="debt_only_penalty_has_overpayment"),
@@ -99,3 +114,142 @@ class Debt(models.Model):
 
     def __str__(self) -> str:
         return f"Debt {self.pk} ({self.la_reference})"
+
+    @property
+    def balance_pence(self) -> int:
+        return self.original_balance_pence - self.cleared_pence
+
+    @property
+    def reference(self) -> str:
+        return f"D{self.pk:08d}"
+
+
+class DebtRate(models.Model):
+    """A rate set for one debt from a date: a reduced hardship rate (Income and Expenditure decision)."""
+
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="rates")
+    effective_from = models.DateField()
+    weekly_pence = models.PositiveIntegerField(help_text="The weekly deduction from this date, in pence.")
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["debt", "-effective_from"], name="debtrate_debt_from")]
+        constraints = [models.CheckConstraint(condition=models.Q(weekly_pence__gt=0), name="debtrate_positive")]
+
+
+class Posting(models.Model):
+    """One write to the ledger (a chunk of a deduction run, a reversal, a closure): entries carry it, so a posting
+    updates exactly the debts it wrote to, and a re-run never counts an entry twice."""
+
+    created_at = models.DateTimeField()
+    kind = models.CharField(max_length=32)
+    run = models.ForeignKey("DeductionRun", null=True, blank=True, on_delete=models.PROTECT, related_name="postings")
+
+
+class LedgerEntry(models.Model):
+    """An immutable movement on a debt. `amount_pence` clears the balance when positive (a deduction) and restores
+    it when negative (a reversal). Cash entries are money DM holds for the LA and are remitted exactly once."""
+
+    class Kind(models.TextChoices):
+        DEDUCTION = "DEDUCTION", "Deduction from benefit"
+        REVERSAL = "REVERSAL", "Reversal of a deduction"
+        RETURNED_TO_LA = "RETURNED_TO_LA", "Balance returned to the LA"
+        REDUCTION = "REDUCTION", "Debt reduced or cancelled by the LA"
+
+    CASH_KINDS = (Kind.DEDUCTION, Kind.REVERSAL)
+
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="entries")
+    la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    is_cash = models.BooleanField()
+    amount_pence = models.BigIntegerField(help_text="Pence cleared from the balance (negative: restored).")
+    effective_date = models.DateField(help_text="When the movement took effect.")
+    recorded_at = models.DateTimeField(help_text="When Liaison recorded it.")
+    week_start = models.DateField(null=True, blank=True, help_text="For a deduction: the Monday of its week.")
+    benefit = models.ForeignKey("benefits.Benefit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
+    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="entries")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["debt", "effective_date", "id"], name="entry_debt_date"),
+            models.Index(fields=["posting"], name="entry_posting"),
+            models.Index(fields=["la", "effective_date"], name="entry_la_date", condition=models.Q(is_cash=True)),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["debt", "week_start"], condition=models.Q(kind="DEDUCTION"),
+                                    name="entry_one_deduction_per_debt_week"),
+            models.CheckConstraint(name="entry_deduction_shape", condition=~models.Q(kind="DEDUCTION") | models.Q(
+                amount_pence__gt=0, week_start__isnull=False, is_cash=True)),
+            models.CheckConstraint(name="entry_reversal_shape", condition=~models.Q(kind="REVERSAL") | models.Q(
+                amount_pence__lt=0, reverses__isnull=False, is_cash=True)),
+            models.CheckConstraint(name="entry_non_cash_kinds", condition=models.Q(
+                kind__in=["RETURNED_TO_LA", "REDUCTION"], is_cash=False, amount_pence__gt=0) | models.Q(
+                kind__in=["DEDUCTION", "REVERSAL"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount_pence}p on debt {self.debt_id}"
+
+
+class DeductionRun(models.Model):
+    """The weekly deduction run for one benefit week (Monday to Sunday). One per week, resumable."""
+
+    class State(models.TextChoices):
+        RUNNING = "RUNNING", "Running"
+        DONE = "DONE", "Finished"
+
+    week_start = models.DateField(unique=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.RUNNING)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_debt_id = models.BigIntegerField(default=0, help_text="Debts up to this id are done.")
+    counts = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"Deductions for the week of {self.week_start}"
+
+
+class Suspension(models.Model):
+    """Recovery paused for one debt, or in bulk (by LA, by benefit deducted from, or everything) over a period."""
+
+    debt = models.ForeignKey(Debt, null=True, blank=True, on_delete=models.PROTECT, related_name="suspensions")
+    la = models.ForeignKey("partners.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    benefit = models.ForeignKey("benefits.Benefit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    starts = models.DateField()
+    ends = models.DateField(null=True, blank=True, help_text="The last day suspended; blank until recovery resumes.")
+    reason = models.CharField(max_length=300)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey("partners.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(ends__isnull=True) | models.Q(ends__gte=models.F("starts")),
+                                              name="suspension_ends_after_start")]
+
+    def __str__(self) -> str:
+        return f"Suspension from {self.starts}: {self.reason}"
+
+
+class HardshipApplication(models.Model):
+    """An Income and Expenditure application: decided by DM only; an LA that receives one forwards it."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "RECEIVED", "Waiting for a decision"
+        GRANTED = "GRANTED", "Granted: rate reduced"
+        REFUSED = "REFUSED", "Refused"
+
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="hardship_applications")
+    received_on = models.DateField()
+    forwarded_by_la = models.BooleanField(default=False)
+    weekly_income_pence = models.PositiveIntegerField(null=True, blank=True)
+    weekly_outgoings_pence = models.PositiveIntegerField(null=True, blank=True)
+    details = models.TextField(blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RECEIVED)
+    recorded_by = models.ForeignKey("partners.User", on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey("partners.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reasons = models.TextField(blank=True)
+    new_weekly_pence = models.PositiveIntegerField(null=True, blank=True)
+    effective_from = models.DateField(null=True, blank=True)

@@ -1,0 +1,371 @@
+"""The debt ledger: weekly deductions, reversals, the end of recovery, suspensions and hardship.
+
+Money is integer pence. Entries are immutable (the database refuses changes); a correction is a reversing entry.
+A debt's balance is its original balance less the sum of its entries; `Debt.cleared_pence` keeps that sum in the
+same transaction as every posting so the database can refuse a balance below zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from liaison.core import timeline
+from liaison.core.errors import ApplicationError
+from liaison.core.models import Event
+from liaison.core.money import format_pence
+from liaison.notices.services import NoticeRequest, notices_issue
+from liaison.partners.models import Organisation
+from liaison.recovery import events
+from liaison.recovery.models import (
+    Debt, DebtRate, DeductionRun, HardshipApplication, LedgerEntry, Posting, RecoveryRate, Suspension,
+)
+
+RUN_CHUNK = 50_000
+
+
+def week_of(day: dt.date) -> dt.date:
+    """The Monday of the benefit week that contains `day`."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def balance_as_of(debt: Debt, day: dt.date) -> int:
+    """The balance on `day`, from the entries that had taken effect by then."""
+    cleared = debt.entries.filter(effective_date__lte=day).aggregate(total=Sum("amount_pence"))["total"] or 0
+    return debt.original_balance_pence - cleared
+
+
+# --- The weekly deduction run ------------------------------------------------------------------------------
+
+def _least(*exprs: str) -> str:
+    # PostgreSQL spells the scalar minimum LEAST; SQLite spells it MIN.
+    return ("LEAST" if connection.vendor == "postgresql" else "MIN") + "(" + ", ".join(exprs) + ")"
+
+
+def _deduction_sql() -> str:
+    return f"""
+    WITH chunk AS (
+        SELECT d.id, d.la_id, d.nino, d.classification, d.original_balance_pence - d.cleared_pence AS balance
+        FROM recovery_debt d
+        WHERE d.id > %(lo)s AND d.id <= %(hi)s AND d.status = 'IN_RECOVERY'
+          AND d.recovery_start_date <= %(week_end)s AND d.cleared_pence < d.original_balance_pence
+    ),
+    awards AS (
+        SELECT a.nino, a.benefit_id, a.weekly_amount_pence - b.minimum_remaining_pence AS headroom,
+               ROW_NUMBER() OVER (PARTITION BY a.nino ORDER BY a.weekly_amount_pence DESC, a.id) AS rn
+        FROM benefits_award a JOIN benefits_benefit b ON b.code = a.benefit_id
+        WHERE b.prescribed AND a.start <= %(week_end)s AND (a."end" IS NULL OR a."end" >= %(week_start)s)
+          AND a.nino IN (SELECT nino FROM chunk)
+    ),
+    due AS (
+        SELECT c.id, c.la_id, c.balance, aw.benefit_id, aw.headroom,
+               COALESCE((SELECT r.weekly_pence FROM recovery_debtrate r
+                         WHERE r.debt_id = c.id AND r.effective_from <= %(week_start)s
+                         ORDER BY r.effective_from DESC, r.id DESC LIMIT 1),
+                        CASE WHEN c.classification = 'FRAUD' THEN %(fraud)s ELSE %(standard)s END) AS rate
+        FROM chunk c JOIN awards aw ON aw.nino = c.nino AND aw.rn = 1
+        WHERE NOT EXISTS (
+            SELECT 1 FROM recovery_suspension s
+            WHERE s.starts <= %(week_end)s AND (s.ends IS NULL OR s.ends >= %(week_start)s)
+              AND (s.debt_id IS NULL OR s.debt_id = c.id) AND (s.la_id IS NULL OR s.la_id = c.la_id)
+              AND (s.benefit_id IS NULL OR s.benefit_id = aw.benefit_id))
+    )
+    INSERT INTO recovery_ledgerentry (debt_id, la_id, kind, is_cash, amount_pence, effective_date, recorded_at,
+                                      week_start, benefit_id, posting_id, note, reverses_id)
+    SELECT id, la_id, 'DEDUCTION', %(true)s, {_least('rate', 'balance', 'headroom')}, %(pay_day)s, %(now)s,
+           %(week_start)s, benefit_id, %(posting)s, '', NULL
+    FROM due WHERE {_least('rate', 'balance', 'headroom')} > 0
+    ON CONFLICT DO NOTHING
+    """
+
+
+_APPLY_SQL = """
+    UPDATE recovery_debt SET cleared_pence = recovery_debt.cleared_pence + t.total
+    FROM (SELECT debt_id, SUM(amount_pence) AS total FROM recovery_ledgerentry WHERE posting_id = %(posting)s
+          GROUP BY debt_id) AS t
+    WHERE recovery_debt.id = t.debt_id
+"""
+
+
+def _rates_for(week_start: dt.date) -> RecoveryRate:
+    rate = RecoveryRate.objects.filter(effective_from__lte=week_start).order_by("-effective_from").first()
+    if rate is None:
+        raise ApplicationError(f"No recovery rate is in force in the week of {week_start:%d %B %Y}: load the rates.")
+    return rate
+
+
+def deduction_run(*, week_start: dt.date, now: dt.datetime | None = None, chunk: int = RUN_CHUNK,
+                  after_chunk=None) -> DeductionRun:
+    """Post one week's deductions for every debt in recovery whose debtor has a current prescribed award.
+
+    Set-based (one INSERT … SELECT and one UPDATE per chunk of debts, never a query per debt), idempotent (a
+    week's deduction for a debt is posted once: a unique constraint), safe with two workers at once, and
+    resumable: each chunk commits with the run's progress, and a re-run carries on (and would post nothing twice
+    anyway). Debts paid in full by the run are closed and their LAs sent HBPIF.
+    """
+    if week_start.weekday() != 0:
+        raise ApplicationError("A deduction run is for a benefit week: give its Monday.")
+    now = now or timezone.now()
+    rates = _rates_for(week_start)
+    run, _ = DeductionRun.objects.get_or_create(week_start=week_start, defaults={"started_at": now})
+    if run.state == DeductionRun.State.DONE:
+        return run
+    top = Debt.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    first = Debt.objects.order_by("id").values_list("id", flat=True).first() or 1
+    params: dict[str, Any] = {
+        "week_start": week_start, "week_end": week_start + dt.timedelta(days=6),
+        "pay_day": week_start + dt.timedelta(days=6), "now": now, "true": True,
+        "standard": rates.standard_weekly_pence, "fraud": rates.fraud_weekly_pence,
+    }
+    sql = _deduction_sql()
+    lo = max(run.last_debt_id, first - 1)
+    while lo < top:
+        hi = lo + chunk
+        with transaction.atomic():
+            locked = DeductionRun.objects.select_for_update().get(pk=run.pk)
+            if locked.last_debt_id >= hi:  # another worker did this chunk while we waited
+                lo = locked.last_debt_id
+                continue
+            posting = Posting.objects.create(created_at=now, kind="deduction-run", run=run)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, {**params, "lo": lo, "hi": hi, "posting": posting.pk})
+                cursor.execute(_APPLY_SQL, {"posting": posting.pk})
+            # (sqlite3 reports no rowcount for a statement that starts WITH: count what the posting wrote)
+            posted = LedgerEntry.objects.filter(posting=posting).count()
+            closed = _close_paid_in_full(posting=posting, now=now)
+            counts = dict(locked.counts)
+            counts["posted"] = counts.get("posted", 0) + posted
+            counts["paid_in_full"] = counts.get("paid_in_full", 0) + closed
+            DeductionRun.objects.filter(pk=run.pk).update(last_debt_id=hi, counts=counts)
+        lo = hi
+        if after_chunk:
+            after_chunk(hi)
+    DeductionRun.objects.filter(pk=run.pk).update(state=DeductionRun.State.DONE, finished_at=timezone.now())
+    run.refresh_from_db()
+    return run
+
+
+def _close_paid_in_full(*, posting: Posting, now: dt.datetime) -> int:
+    """Close the debts this posting cleared, and tell each LA (HBPIF)."""
+    debts = list(Debt.objects.filter(entries__posting=posting, status=Debt.Status.IN_RECOVERY,
+                                     cleared_pence=F("original_balance_pence"))
+                 .select_related("la", "owning_site").distinct())
+    if not debts:
+        return 0
+    Debt.objects.filter(pk__in=[d.pk for d in debts]).update(status=Debt.Status.PAID_IN_FULL, closed_at=now)
+    _tell_la(debts, code="HBPIF", kind=events.PAID_IN_FULL, now=now, actor=None,
+             summary=lambda d: f"Paid in full: {format_pence(d.original_balance_pence)} recovered",
+             extra=lambda d: {})
+    return len(debts)
+
+
+# --- Notices from recovery ---------------------------------------------------------------------------------
+
+def notice_context(debt: Debt, now: dt.datetime, **extra) -> dict[str, Any]:
+    la, site = debt.la, debt.owning_site
+    return {
+        "date": f"{timezone.localdate(now):%d %B %Y}", "la_name": la.name, "la_code": la.code,
+        "la_address_lines": la.address_lines, "from_unit": site.name, "from_address_lines": site.address_lines,
+        "from_postcode": site.postcode, "customer_name": debt.debtor_name, "nino": debt.nino,
+        "la_reference": debt.la_reference, "case_reference": f"C{debt.case_id:07d}",
+        "benefit": {"HB": "Housing Benefit", "CTB": "Council Tax Benefit"}.get(debt.benefit_type, ""),
+        "is_civil_penalty": debt.is_civil_penalty, "balance": format_pence(debt.original_balance_pence),
+        "contact_name": site.name, "contact_email": site.intake_email, **extra,
+    }
+
+
+def _tell_la(debts: list[Debt], *, code: str, kind, now, actor, summary, extra) -> None:
+    actor_id = getattr(actor, "pk", None)
+    requests, rows = [], []
+    for d in debts:
+        requests.append(NoticeRequest(code=code, case_id=d.case_id, la_id=d.la_id, to=d.la.intake_email,
+                                      context=notice_context(d, now, **extra(d)), actor_id=actor_id,
+                                      actor_organisation_id=d.owning_site_id))
+        rows.append(timeline.build(case_id=d.case_id, la_id=d.la_id, kind=kind, occurred_at=now, actor_id=actor_id,
+                                   actor_organisation_id=d.owning_site_id, summary=summary(d),
+                                   data={"debt_id": d.pk}))
+    Event.objects.bulk_create(rows, batch_size=2000)
+    by_site: dict[int, list[NoticeRequest]] = {}
+    for r, d in zip(requests, debts, strict=True):
+        by_site.setdefault(d.owning_site_id, []).append(r)
+    for site_id, group in by_site.items():
+        notices_issue(requests=group, issued_by_id=site_id, issued_at=now)
+
+
+# --- One debt's movements ----------------------------------------------------------------------------------
+
+def _post(debt: Debt, entries: list[LedgerEntry], *, kind: str, now: dt.datetime) -> Posting:
+    posting = Posting.objects.create(created_at=now, kind=kind)
+    for entry in entries:
+        entry.posting = posting
+        entry.recorded_at = now
+    LedgerEntry.objects.bulk_create(entries)
+    with connection.cursor() as cursor:
+        cursor.execute(_APPLY_SQL, {"posting": posting.pk})
+    return posting
+
+
+def deduction_reverse(*, entry: LedgerEntry, reason: str, actor, now: dt.datetime | None = None) -> LedgerEntry:
+    """Reverse a deduction (for example, taken in error): the money goes back on the balance. If it was already
+    paid to the LA, the reversal is netted in the next month's payment."""
+    now = now or timezone.now()
+    if not (reason or "").strip():
+        raise ApplicationError("Give the reason for reversing the deduction.")
+    with transaction.atomic():
+        debt = Debt.objects.select_for_update().select_related("la", "owning_site").get(pk=entry.debt_id)
+        entry = LedgerEntry.objects.get(pk=entry.pk)
+        if entry.kind != LedgerEntry.Kind.DEDUCTION:
+            raise ApplicationError("Only a deduction can be reversed.")
+        if LedgerEntry.objects.filter(reverses=entry).exists():
+            raise ApplicationError("This deduction has already been reversed.", status=409)
+        reversal = LedgerEntry(debt=debt, la_id=debt.la_id, kind=LedgerEntry.Kind.REVERSAL, is_cash=True,
+                               amount_pence=-entry.amount_pence, effective_date=timezone.localdate(now),
+                               reverses=entry, benefit_id=entry.benefit_id, note=reason.strip()[:300])
+        _post(debt, [reversal], kind="reversal", now=now)
+        if debt.status == Debt.Status.PAID_IN_FULL:
+            Debt.objects.filter(pk=debt.pk).update(status=Debt.Status.IN_RECOVERY, closed_at=None)
+        timeline.record(case=debt.case, kind=events.DEDUCTION_REVERSED, occurred_at=now, actor=actor,
+                        summary=f"Deduction of {format_pence(entry.amount_pence)} for the week of "
+                                f"{entry.week_start:%d %B %Y} reversed: {reason.strip()}",
+                        data={"debt_id": debt.pk, "entry_id": entry.pk, "reversal_id": reversal.pk})
+    return reversal
+
+
+def debt_stop(*, debt: Debt, reason: str, details: str = "", identified_on: dt.date | None = None, actor,
+              now: dt.datetime | None = None) -> Debt:
+    """Stop recovery for a specified reason: the rest of the debt goes back to the LA (LARET)."""
+    now = now or timezone.now()
+    if reason not in Debt.StopReason.values:
+        raise ApplicationError("Choose why recovery is stopping.", extra={"faults": {"reason": "Choose a reason"}})
+    if reason == Debt.StopReason.OTHER and not details.strip():
+        raise ApplicationError("Say why recovery is stopping.", extra={"faults": {"details": "Give the reason"}})
+    with transaction.atomic():
+        debt = Debt.objects.select_for_update().select_related("la", "owning_site", "case").get(pk=debt.pk)
+        if debt.status != Debt.Status.IN_RECOVERY:
+            raise ApplicationError(f"Recovery of this debt has already ended ({debt.get_status_display()}).",
+                                   status=409)
+        remaining = debt.balance_pence
+        if remaining > 0:
+            _post(debt, [LedgerEntry(debt=debt, la_id=debt.la_id, kind=LedgerEntry.Kind.RETURNED_TO_LA,
+                                     is_cash=False, amount_pence=remaining, effective_date=timezone.localdate(now),
+                                     note=Debt.StopReason(reason).label)], kind="stop", now=now)
+        Debt.objects.filter(pk=debt.pk).update(status=Debt.Status.RETURNED, closed_at=now, stop_reason=reason,
+                                               stop_details=details.strip())
+        debt.refresh_from_db()
+        identified = identified_on or timezone.localdate(now)
+        label = Debt.StopReason(reason).label
+        _tell_la([debt], code="LARET", kind=events.RECOVERY_STOPPED, now=now, actor=actor,
+                 summary=lambda d: f"Recovery stopped ({label.lower()}): {format_pence(remaining)} returned to the LA",
+                 extra=lambda d: {"reason": label, "explanation": (
+                     f"Recovery has stopped. The outstanding balance of {format_pence(remaining)} is returned to "
+                     f"your authority to recover. {details.strip()}").strip(),
+                     "balance": format_pence(remaining), "identified_on": f"{identified:%d %B %Y}"})
+    return debt
+
+
+@dataclass
+class SuspensionScope:
+    debt: Debt | None = None
+    la: Organisation | None = None
+    benefit_code: str | None = None
+
+
+def suspension_create(*, scope: SuspensionScope, starts: dt.date, ends: dt.date | None, reason: str, actor,
+                      now: dt.datetime | None = None) -> Suspension:
+    """Pause deductions for one debt or in bulk (an LA's debts, deductions from one benefit, or everything)."""
+    now = now or timezone.now()
+    if not (reason or "").strip():
+        raise ApplicationError("Give the reason for suspending recovery.")
+    if ends and ends < starts:
+        raise ApplicationError("The suspension must end on or after the day it starts.")
+    with transaction.atomic():
+        suspension = Suspension.objects.create(debt=scope.debt, la=scope.la, benefit_id=scope.benefit_code,
+                                               starts=starts, ends=ends, reason=reason.strip()[:300],
+                                               created_at=now, created_by=actor)
+        if scope.debt is not None:
+            timeline.record(case=scope.debt.case, kind=events.SUSPENDED, occurred_at=now, actor=actor,
+                            summary=f"Recovery suspended from {starts:%d %B %Y}: {reason.strip()}",
+                            data={"suspension_id": suspension.pk})
+    return suspension
+
+
+def suspension_lift(*, suspension: Suspension, last_day: dt.date, actor, now: dt.datetime | None = None) -> Suspension:
+    """Resume recovery: the suspension ends on `last_day`."""
+    now = now or timezone.now()
+    if last_day < suspension.starts:
+        raise ApplicationError("Recovery cannot resume before the suspension started.")
+    with transaction.atomic():
+        Suspension.objects.filter(pk=suspension.pk).update(ends=last_day)
+        suspension.refresh_from_db()
+        if suspension.debt_id:
+            timeline.record(case=suspension.debt.case, kind=events.RESUMED, occurred_at=now, actor=actor,
+                            summary=f"Recovery resumed after {last_day:%d %B %Y}",
+                            data={"suspension_id": suspension.pk})
+    return suspension
+
+
+# --- Hardship (Income and Expenditure) ---------------------------------------------------------------------
+
+def hardship_record(*, debt: Debt, received_on: dt.date, forwarded_by_la: bool, details: str, actor,
+                    weekly_income_pence: int | None = None, weekly_outgoings_pence: int | None = None,
+                    now: dt.datetime | None = None) -> HardshipApplication:
+    now = now or timezone.now()
+    if received_on > timezone.localdate(now):
+        raise ApplicationError("The date received cannot be in the future.")
+    with transaction.atomic():
+        application = HardshipApplication.objects.create(
+            debt=debt, received_on=received_on, forwarded_by_la=forwarded_by_la, details=details.strip(),
+            weekly_income_pence=weekly_income_pence, weekly_outgoings_pence=weekly_outgoings_pence,
+            recorded_by=actor)
+        timeline.record(case=debt.case, kind=events.HARDSHIP_RECEIVED, occurred_at=now, actor=actor,
+                        summary="Income and Expenditure (hardship) application received" +
+                                (", forwarded by the LA" if forwarded_by_la else ""),
+                        data={"application_id": application.pk})
+    return application
+
+
+def hardship_decide(*, application: HardshipApplication, grant: bool, reasons: str, actor,
+                    new_weekly_pence: int | None = None, effective_from: dt.date | None = None,
+                    now: dt.datetime | None = None) -> HardshipApplication:
+    """DM decides: a granted application lowers the rate from a date, and the LA is sent LAHSAG."""
+    now = now or timezone.now()
+    faults = {}
+    if not (reasons or "").strip():
+        faults["reasons"] = "Give the reasons for the decision"
+    if grant:
+        if not new_weekly_pence or new_weekly_pence <= 0:
+            faults["new_weekly"] = "Enter the reduced weekly rate, more than £0.00"
+        if effective_from is None:
+            faults["effective_from"] = "Enter the date the reduced rate starts"
+    if faults:
+        raise ApplicationError("The decision could not be recorded.", extra={"faults": faults})
+    with transaction.atomic():
+        application = HardshipApplication.objects.select_for_update().get(pk=application.pk)
+        if application.status != HardshipApplication.Status.RECEIVED:
+            raise ApplicationError("This application has already been decided.", status=409)
+        debt = Debt.objects.select_related("la", "owning_site", "case").get(pk=application.debt_id)
+        application.status = (HardshipApplication.Status.GRANTED if grant else HardshipApplication.Status.REFUSED)
+        application.decided_by, application.decided_at, application.reasons = actor, now, reasons.strip()
+        if grant:
+            application.new_weekly_pence, application.effective_from = new_weekly_pence, effective_from
+            DebtRate.objects.create(debt=debt, effective_from=effective_from, weekly_pence=new_weekly_pence,
+                                    reason=f"Hardship: {reasons.strip()}"[:200], created_at=now)
+        application.save()
+        if grant:
+            _tell_la([debt], code="LAHSAG", kind=events.HARDSHIP_DECIDED, now=now, actor=actor,
+                     summary=lambda d: f"Hardship granted: rate reduced to {format_pence(new_weekly_pence)} a week "
+                                       f"from {effective_from:%d %B %Y}",
+                     extra=lambda d: {"weekly_rate": format_pence(new_weekly_pence),
+                                      "effective_from": f"{effective_from:%d %B %Y}",
+                                      "explanation": "DWP Debt Management has decided an Income and Expenditure "
+                                                     "application and reduced the weekly deduction."})
+        else:
+            timeline.record(case=debt.case, kind=events.HARDSHIP_DECIDED, occurred_at=now, actor=actor,
+                            summary=f"Hardship application refused: {reasons.strip()}",
+                            data={"application_id": application.pk})
+    return application
