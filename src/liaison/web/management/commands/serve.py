@@ -12,7 +12,7 @@ from liaison.web.demo import DEMO_PASSWORD, PEOPLE
 
 
 class Command(BaseCommand):
-    help = "Run the web server and the task worker together (the embedded default)."
+    help = "Run the web server, the task worker and the scheduler together (the embedded default)."
 
     def add_arguments(self, parser):
         parser.add_argument("--addr", default="127.0.0.1:8000")
@@ -21,6 +21,7 @@ class Command(BaseCommand):
         base = [sys.executable, "-m", "liaison.manage"]
         web = subprocess.Popen([*base, "runserver", addr, "--noreload", "--skip-checks"])
         worker = subprocess.Popen([*base, "db_worker", "--no-reload", "--interval", "1"])
+        scheduler = subprocess.Popen([*base, "scheduler"])
         host, _, port = addr.rpartition(":")
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Liaison is running at http://{host or '127.0.0.1'}:{port}/"))
@@ -38,13 +39,13 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         try:
-            while not stopping and web.poll() is None and worker.poll() is None:
+            while not stopping and all(p.poll() is None for p in (web, worker, scheduler)):
                 time.sleep(0.5)
         finally:
-            for proc in (web, worker):
+            for proc in (web, worker, scheduler):
                 if proc.poll() is None:
                     proc.terminate()
-            for proc in (web, worker):
+            for proc in (web, worker, scheduler):
                 try:
                     proc.wait(timeout=10)
                 except subprocess.TimeoutExpired:
