@@ -7,5 +7,6 @@ admin.site.site_title = "Liaison"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("liaison.referrals.api_urls")),
+    path("debts/", include("liaison.recovery.urls")),
     path("", include("liaison.web.urls")),
 ]

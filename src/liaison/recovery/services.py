@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from liaison.core.bulk import bulk_insert
 from liaison.core.calendar import next_weekday_on_or_after
 from liaison.core.errors import ApplicationError
 from liaison.core.money import parse_pounds
@@ -109,5 +110,5 @@ def debts_open(*, requests: list[DebtRequest], loaded_at: dt.datetime, rates: Ra
             original_balance_pence=r.balance_pence, weekly_rate_pence=terms.weekly_rate_pence,
             recovery_start_date=terms.start_date, loaded_at=loaded_at,
         ))
-    Debt.objects.bulk_create(debts, batch_size=2000)
+    bulk_insert(debts)
     return debts
