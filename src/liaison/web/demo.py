@@ -162,7 +162,72 @@ def demo_load(*, now: dt.datetime | None = None) -> dict:
             referral_decide(referral=queued, outcome=Status.LOADED, actor=users["porth.officer"], now=now,
                             reasons="Checked with the LA by phone: the earlier referral was for a different "
                                     "overpayment period; both are recoverable.")
+        results += _recovery_history(users=users, rng=rng, now=now)
     counts: dict[str, int] = {}
     for r in results:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1
     return {"created": True, "api_token": token, "outcomes": {str(k): v for k, v in sorted(counts.items())}}
+
+
+def _recovery_history(*, users, rng: random.Random, now: dt.datetime) -> list:
+    """An earlier cohort of debts with months of recovery behind them: deductions every week, a hardship
+    reduction, a suspension, a reversal, a stopped debt, debts paid in full, and the monthly remittances."""
+    from django.apps import apps
+
+    from liaison.recovery.ledger import (
+        SuspensionScope, debt_stop, deduction_reverse, deduction_run, hardship_decide, hardship_record,
+        suspension_create, week_of,
+    )
+    from liaison.recovery.models import Debt, LedgerEntry
+
+    start = now - dt.timedelta(days=210)
+    results = []
+    for key, code in DEMO_LAS.items():
+        la = Organisation.objects.get(code=code)
+        rows = []
+        for index in range(12):
+            nino = _nino(rng)
+            Award.objects.create(nino=nino, benefit_id=rng.choice(PRESCRIBED), weekly_amount_pence=rng.randint(9000, 25000),
+                                 start=start.date() - dt.timedelta(days=400), source="demo")
+            balance = f"{rng.choice([40, 90, 150, 400, 900, 2500])}.{rng.randint(0, 99):02d}"
+            data = _referral(rng, key, code, f"{key[:3].upper()}/OP/2024{index:03d}", nino, start.date(),
+                             {"outstanding_balance": balance})
+            rows.append((index + 2, _dated(data, start.date())))
+        results += referrals_receive(la=la, channel=Channel.FILE, rows=rows, actor=users[f"la.officer.{key}"],
+                                     received_at=start)
+    agent = users["ccg.agent"]
+    cohort = list(Debt.objects.filter(loaded_at=start).order_by("-original_balance_pence", "id"))  # largest first
+    first_week = min(d.recovery_start_date for d in cohort)
+    last_week = week_of(timezone.localdate(now)) - dt.timedelta(weeks=1)
+    week, n = first_week, 0
+    while week <= last_week:
+        when = dt.datetime.combine(week + dt.timedelta(days=7), dt.time(6, 30), tzinfo=dt.UTC)
+        if n == 3:
+            application = hardship_record(debt=cohort[0], received_on=week, forwarded_by_la=True, actor=agent,
+                                          details="Customer says rent arrears make the deduction unaffordable.",
+                                          weekly_income_pence=11200, weekly_outgoings_pence=10900, now=when)
+            hardship_decide(application=application, grant=True, reasons="Essential outgoings leave £3.00 a week.",
+                            new_weekly_pence=300, effective_from=week + dt.timedelta(weeks=1), actor=agent, now=when)
+        if n == 5:
+            suspension_create(scope=SuspensionScope(debt=cohort[1]), starts=week, ends=week + dt.timedelta(weeks=4, days=6),
+                              reason="Customer has appealed the overpayment decision", actor=agent, now=when)
+        deduction_run(week_start=week, now=when)
+        if n == 6:
+            entry = LedgerEntry.objects.filter(debt=cohort[2], kind="DEDUCTION").order_by("id").first()
+            if entry is not None:
+                deduction_reverse(entry=entry, reason="Deducted from the wrong award", actor=agent, now=when)
+        if n == 10:
+            debt_stop(debt=cohort[2], reason=Debt.StopReason.NOW_ON_HB, actor=agent, now=when,
+                      details="The LA will recover from ongoing Housing Benefit.")
+        week += dt.timedelta(weeks=1)
+        n += 1
+    if apps.is_installed("liaison.remittance"):
+        from liaison.remittance.services import remittance_run
+
+        month = start.date().replace(day=1)
+        this_month = timezone.localdate(now).replace(day=1)
+        while month < this_month:
+            following = (month + dt.timedelta(days=32)).replace(day=1)
+            remittance_run(month=month, now=dt.datetime.combine(following, dt.time(7), tzinfo=dt.UTC))
+            month = following
+    return results
