@@ -52,3 +52,49 @@ def balance_step_chart(points: list[tuple[dt.date, int]], *, title: str, width: 
            f'stroke="#505a5f"/>{ticks}{labels}'
            f'<path d="{"".join(path)}" fill="none" stroke="#1d70b8" stroke-width="3"/></svg>')
     return StepChart(svg, summary)
+
+
+@dataclass
+class BarChart:
+    svg: str
+    summary: str
+
+
+def percent_bar_chart(points: list[tuple[str, float | None]], *, title: str, chart_id: str, width: int = 360,
+                      height: int = 170) -> BarChart:
+    """Bars of a percentage (0 to 100) for labelled points (months), for small multiples: `chart_id` makes the
+    title and description ids unique on a page. A point with no value (nothing to measure) has no bar, and the
+    description says so; the numbers are also in a table next to the chart."""
+    pad_left, pad_right, pad_top, pad_bottom = 34, 6, 10, 30
+    inner_w, inner_h = width - pad_left - pad_right, height - pad_top - pad_bottom
+    n = max(len(points), 1)
+    slot = inner_w / n
+    bar = max(slot * 0.7, 2)
+
+    def y(percent: float) -> float:
+        return pad_top + inner_h * (1 - percent / 100)
+
+    parts = []
+    for v in (0, 50, 100):
+        parts.append(f'<line x1="{pad_left}" y1="{y(v):.1f}" x2="{width - pad_right}" y2="{y(v):.1f}" '
+                     f'stroke="#b1b4b6" stroke-width="1"/>'
+                     f'<text x="{pad_left - 4}" y="{y(v) + 4:.1f}" text-anchor="end" class="liaison-chart__tick">'
+                     f"{v}%</text>")
+    described = []
+    for i, (label, value) in enumerate(points):
+        x = pad_left + slot * i + (slot - bar) / 2
+        if value is not None:
+            parts.append(f'<rect x="{x:.1f}" y="{y(value):.1f}" width="{bar:.1f}" '
+                         f'height="{max(pad_top + inner_h - y(value), 0.5):.1f}" fill="#1d70b8"/>')
+            described.append(f"{label}: {value:g}%")
+        else:
+            described.append(f"{label}: nothing decided")
+        if n <= 12:
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - 12}" text-anchor="middle" '
+                         f'class="liaison-chart__tick">{escape(label[:3])}</text>')
+    summary = "Percentage met by month. " + "; ".join(described) + "." if points else "Nothing measured yet."
+    svg = (f'<svg class="liaison-chart liaison-chart--small" viewBox="0 0 {width} {height}" role="img" '
+           f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'
+           f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(summary)}</desc>'
+           f'{"".join(parts)}</svg>')
+    return BarChart(svg, summary)

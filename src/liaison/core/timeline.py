@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from liaison.core import events
+from liaison.core.bulk import unsaved
 from liaison.core.models import Case, Event
 
 
@@ -30,5 +31,6 @@ def build(*, case_id: int | None, la_id: int | None, kind: events.EventKind, occ
           actor_id: int | None, actor_organisation_id: int | None, summary: str,
           data: dict[str, Any] | None = None) -> Event:
     """An unsaved event, for bulk paths that insert thousands at once."""
-    return Event(case_id=case_id, la_id=la_id, kind=kind.code, occurred_at=occurred_at, actor_id=actor_id,
-                 actor_organisation_id=actor_organisation_id, summary=summary[:500], data=data or {})
+    return unsaved(Event, case_id=case_id, la_id=la_id, kind=kind.code, occurred_at=occurred_at,
+                   actor_id=actor_id, actor_organisation_id=actor_organisation_id, summary=summary[:500],
+                   data=data or {})

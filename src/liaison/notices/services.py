@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from liaison.core import timeline
-from liaison.core.models import Event
+from liaison.core.bulk import bulk_insert, unsaved
 from liaison.notices import catalogue
 from liaison.notices.events import NOTICE_EMAIL_FAILED, NOTICE_EMAILED, NOTICE_ISSUED
 from liaison.notices.models import Notice, OutboxMessage
@@ -45,27 +45,28 @@ def notices_issue(*, requests: list[NoticeRequest], issued_by_id: int, issued_at
     """
     if not requests:
         return []
-    notices = [Notice(code=r.code, case_id=r.case_id, la_id=r.la_id, issued_at=issued_at, issued_by_id=issued_by_id,
-                      context=r.context) for r in requests]
+    notices = [unsaved(Notice, code=r.code, case_id=r.case_id, la_id=r.la_id, issued_at=issued_at,
+                       issued_by_id=issued_by_id, context=r.context) for r in requests]
     for r in requests:
         catalogue.get(r.code)  # unknown codes fail loudly, before anything is written
-    Notice.objects.bulk_create(notices, batch_size=2000)
+    bulk_insert(notices)
     messages, events = [], []
     for notice, r in zip(notices, requests, strict=True):
         kind = catalogue.get(r.code)
         if r.to:
-            messages.append(OutboxMessage(
-                notice=notice, to=r.to, next_attempt_at=issued_at,
+            # The body is rendered when the e-mail is sent (email_body), from the notice's fixed context: the
+            # same text, without rendering a template per notice inside a bulk load.
+            messages.append(unsaved(
+                OutboxMessage,
+                notice_id=notice.pk, to=r.to, next_attempt_at=issued_at,
                 subject=f"{kind.code}: {kind.title} - {r.context.get('la_reference', '')}".strip(" -"),
-                body=render_to_string("notices/email.txt", {"notice_type": kind, "context": r.context,
-                                                             "reference": notice.reference}),
             ))
         events.append(timeline.build(
             case_id=r.case_id, la_id=r.la_id, kind=NOTICE_ISSUED, occurred_at=issued_at, actor_id=r.actor_id,
             actor_organisation_id=r.actor_organisation_id or issued_by_id,
             summary=f"{kind.code} issued: {kind.title}", data={"notice_id": notice.pk, "code": kind.code}))
-    OutboxMessage.objects.bulk_create(messages, batch_size=2000)
-    Event.objects.bulk_create(events, batch_size=2000)
+    bulk_insert(messages)
+    bulk_insert(events)
     if messages:
         transaction.on_commit(_schedule_delivery)
     return notices
@@ -75,6 +76,12 @@ def _schedule_delivery() -> None:
     from liaison.notices.tasks import deliver_outbox
 
     deliver_outbox.enqueue()
+
+
+def email_body(notice: Notice) -> str:
+    """The covering e-mail's text for a notice (the notice itself goes as a PDF attachment)."""
+    return render_to_string("notices/email.txt", {"notice_type": notice.notice_type, "context": notice.context,
+                                                  "reference": notice.reference})
 
 
 def render_html(notice: Notice) -> str:
@@ -104,7 +111,9 @@ def notice_pdf(notice: Notice) -> bytes:
 def _due_messages(now: dt.datetime, limit: int):
     qs = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now).order_by("id")
     if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True)  # many workers share the outbox without sending twice
+        # Many workers share the outbox without sending twice. Only the message rows are locked: PostgreSQL
+        # refuses FOR UPDATE on the nullable side of the outer join to the notice.
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
     return list(qs.select_related("notice")[:limit])
 
 
@@ -129,6 +138,8 @@ def outbox_deliver_due(*, now: dt.datetime | None = None, limit: int = 200) -> d
 
 def _send(message: OutboxMessage, now: dt.datetime) -> str:
     message.attempts += 1
+    if not message.body and message.notice_id:
+        message.body = email_body(message.notice)
     email = EmailMessage(subject=message.subject, body=message.body, to=[message.to],
                          from_email=settings.DEFAULT_FROM_EMAIL)
     try:
@@ -152,12 +163,12 @@ def _send(message: OutboxMessage, now: dt.datetime) -> str:
             message.next_attempt_at = now + dt.timedelta(minutes=4 ** (message.attempts - 1))
             outcome = "retry"
             transaction.on_commit(lambda when=message.next_attempt_at: _schedule_retry(when))
-        message.save(update_fields=["attempts", "status", "next_attempt_at", "last_error"])
+        message.save(update_fields=["attempts", "status", "next_attempt_at", "last_error", "body"])
         return outcome
     message.status = OutboxMessage.Status.SENT
     message.sent_at = now
     message.last_error = ""
-    message.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+    message.save(update_fields=["attempts", "status", "sent_at", "last_error", "body"])
     if message.notice_id:
         timeline.record(case=message.notice.case, kind=NOTICE_EMAILED, occurred_at=now,
                         actor_organisation=message.notice.issued_by,

@@ -40,5 +40,12 @@ rules.add_perm("referrals.refer", is_la_user)
 rules.add_perm("referrals.view", party_to)
 rules.add_perm("referrals.scrutinise", has_role(Role.PORTH_OFFICER, Role.ADMIN))
 rules.add_perm("benefits.manage_register", has_role(Role.ADMIN))
+rules.add_perm("remittance.mark_paid", has_role(Role.FCG_FINANCE, Role.ADMIN))
 rules.add_perm("recovery.manage", has_role(Role.CCG_AGENT, Role.ADMIN))
 rules.add_perm("recovery.bulk_suspend", has_role(Role.SLA_LIAISON, Role.ADMIN))
+rules.add_perm("sla.manage_targets", has_role(Role.SLA_LIAISON, Role.ADMIN))
+# Casework: an LA sends changes, asks for sequences of events and records appeal outcomes; DM's agents work the
+# queues (CC Porth included, for what it receives); only CCG agents action a change (it moves money on the ledger).
+rules.add_perm("casework.notify", is_la_user)
+rules.add_perm("casework.work", has_role(Role.CCG_AGENT, Role.PORTH_OFFICER, Role.ADMIN))
+rules.add_perm("casework.action", has_role(Role.CCG_AGENT, Role.ADMIN))

@@ -46,6 +46,16 @@ def reference_organisations_load(*, la_file: Path | None = None, units_file: Pat
         for box in unit.get("mailboxes", []):
             Mailbox.objects.update_or_create(organisation=org, nation=box["nation"], purpose=box["purpose"],
                                              defaults={"email": box["email"]})
+    for gov in units_data.get("governments", []):
+        # The governments party to the joint-working arrangements (MoU, JSOG): kind GOV, no DM unit.
+        _, created = Organisation.objects.update_or_create(
+            code=gov["code"],
+            defaults={"name": gov["name"], "kind": Organisation.Kind.GOVERNMENT, "unit": "", "nation": gov["nation"],
+                      "address_lines": gov.get("address_lines", []), "postcode": gov.get("postcode", ""),
+                      "intake_email": gov.get("intake_email", "")},
+        )
+        units.created += created
+        units.updated += not created
     sites = {name: Organisation.objects.get(code=code) for name, code in units_data["ccg_site_codes"].items()}
 
     existing = {o.code: o for o in Organisation.objects.filter(kind=Organisation.Kind.LOCAL_AUTHORITY)}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Sum
 from django.utils import timezone
 
 from liaison.core import timeline
@@ -48,38 +48,50 @@ def _least(*exprs: str) -> str:
 
 
 def _deduction_sql() -> str:
+    # One statement per chunk of debts. Every join reaches a table through an index on the chunk's own keys (the
+    # debtor's awards by NINO, the debt's hardship rates and suspensions by debt), so a poor row estimate can at
+    # worst make the planner probe an index per debt, never rescan a derived table per debt. "The largest current
+    # prescribed award" and "the latest hardship rate in force" are each "no other one beats it" (NOT EXISTS):
+    # the same choice as ordering and taking the first, for each debt. Current suspensions are split: the many for
+    # one debt are found by the debt; only the few bulk ones (an LA, a benefit, everything) are tried on every debt.
+    current_award = """a2.start <= %(week_end)s AND (a2."end" IS NULL OR a2."end" >= %(week_start)s)"""
+    current_suspension = "s.starts <= %(week_end)s AND (s.ends IS NULL OR s.ends >= %(week_start)s)"
     return f"""
-    WITH chunk AS (
-        SELECT d.id, d.la_id, d.nino, d.classification, d.original_balance_pence - d.cleared_pence AS balance
-        FROM recovery_debt d
-        WHERE d.id > %(lo)s AND d.id <= %(hi)s AND d.status = 'IN_RECOVERY'
-          AND d.recovery_start_date <= %(week_end)s AND d.cleared_pence < d.original_balance_pence
-    ),
-    awards AS (
-        SELECT a.nino, a.benefit_id, a.weekly_amount_pence - b.minimum_remaining_pence AS headroom,
-               ROW_NUMBER() OVER (PARTITION BY a.nino ORDER BY a.weekly_amount_pence DESC, a.id) AS rn
-        FROM benefits_award a JOIN benefits_benefit b ON b.code = a.benefit_id
-        WHERE b.prescribed AND a.start <= %(week_end)s AND (a."end" IS NULL OR a."end" >= %(week_start)s)
-          AND a.nino IN (SELECT nino FROM chunk)
-    ),
-    due AS (
-        SELECT c.id, c.la_id, c.balance, aw.benefit_id, aw.headroom,
-               COALESCE((SELECT r.weekly_pence FROM recovery_debtrate r
-                         WHERE r.debt_id = c.id AND r.effective_from <= %(week_start)s
-                         ORDER BY r.effective_from DESC, r.id DESC LIMIT 1),
-                        CASE WHEN c.classification = 'FRAUD' THEN %(fraud)s ELSE %(standard)s END) AS rate
-        FROM chunk c JOIN awards aw ON aw.nino = c.nino AND aw.rn = 1
-        WHERE NOT EXISTS (
-            SELECT 1 FROM recovery_suspension s
-            WHERE s.starts <= %(week_end)s AND (s.ends IS NULL OR s.ends >= %(week_start)s)
-              AND (s.debt_id IS NULL OR s.debt_id = c.id) AND (s.la_id IS NULL OR s.la_id = c.la_id)
-              AND (s.benefit_id IS NULL OR s.benefit_id = aw.benefit_id))
-    )
     INSERT INTO recovery_ledgerentry (debt_id, la_id, kind, is_cash, amount_pence, effective_date, recorded_at,
                                       week_start, benefit_id, posting_id, note, reverses_id)
     SELECT id, la_id, 'DEDUCTION', %(true)s, {_least('rate', 'balance', 'headroom')}, %(pay_day)s, %(now)s,
            %(week_start)s, benefit_id, %(posting)s, '', NULL
-    FROM due WHERE {_least('rate', 'balance', 'headroom')} > 0
+    FROM (
+        SELECT d.id, d.la_id, d.original_balance_pence - d.cleared_pence AS balance, a.benefit_id,
+               a.weekly_amount_pence - b.minimum_remaining_pence AS headroom,
+               COALESCE(r.weekly_pence, CASE WHEN d.classification = 'FRAUD' THEN %(fraud)s ELSE %(standard)s END)
+                 AS rate
+        FROM recovery_debt d
+        JOIN benefits_award a ON a.nino = d.nino
+        JOIN benefits_benefit b ON b.code = a.benefit_id
+        LEFT JOIN recovery_debtrate r ON r.debt_id = d.id AND r.effective_from <= %(week_start)s
+        WHERE d.id > %(lo)s AND d.id <= %(hi)s AND d.status = 'IN_RECOVERY'
+          AND d.recovery_start_date <= %(week_end)s AND d.cleared_pence < d.original_balance_pence
+          AND b.prescribed AND {current_award.replace("a2.", "a.")}
+          AND NOT EXISTS (
+            SELECT 1 FROM benefits_award a2 JOIN benefits_benefit b2 ON b2.code = a2.benefit_id
+            WHERE a2.nino = a.nino AND b2.prescribed AND {current_award}
+              AND (a2.weekly_amount_pence > a.weekly_amount_pence
+                   OR (a2.weekly_amount_pence = a.weekly_amount_pence AND a2.id < a.id)))
+          AND NOT EXISTS (
+            SELECT 1 FROM recovery_debtrate r2
+            WHERE r2.debt_id = r.debt_id AND r2.effective_from <= %(week_start)s
+              AND (r2.effective_from > r.effective_from OR (r2.effective_from = r.effective_from AND r2.id > r.id)))
+          AND NOT EXISTS (
+            SELECT 1 FROM recovery_suspension s
+            WHERE s.debt_id = d.id AND {current_suspension}
+              AND (s.la_id IS NULL OR s.la_id = d.la_id) AND (s.benefit_id IS NULL OR s.benefit_id = a.benefit_id))
+          AND NOT EXISTS (
+            SELECT 1 FROM recovery_suspension s
+            WHERE s.debt_id IS NULL AND {current_suspension}
+              AND (s.la_id IS NULL OR s.la_id = d.la_id) AND (s.benefit_id IS NULL OR s.benefit_id = a.benefit_id))
+    ) due
+    WHERE {_least('rate', 'balance', 'headroom')} > 0
     ON CONFLICT DO NOTHING
     """
 
@@ -90,6 +102,16 @@ _APPLY_SQL = """
           GROUP BY debt_id) AS t
     WHERE recovery_debt.id = t.debt_id
 """
+
+
+def _room_for_a_chunk(cursor) -> None:
+    """PostgreSQL, for the chunk's transaction only (SET LOCAL): memory to sort and hash a chunk without spilling to
+    disk (the default work_mem, 4 MB, spills a 50,000-debt chunk), and the cost of a random read as it is when the
+    tables are in memory or on SSD (the default, 4, is for spinning disks and makes the planner scan the whole
+    benefit register for every chunk instead of looking up the chunk's debtors by NINO). SQLite: nothing."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL random_page_cost = 1.1")
 
 
 def _rates_for(week_start: dt.date) -> RecoveryRate:
@@ -132,12 +154,8 @@ def deduction_run(*, week_start: dt.date, now: dt.datetime | None = None, chunk:
                 lo = locked.last_debt_id
                 continue
             posting = Posting.objects.create(created_at=now, kind="deduction-run", run=run)
-            with connection.cursor() as cursor:
-                cursor.execute(sql, {**params, "lo": lo, "hi": hi, "posting": posting.pk})
-                cursor.execute(_APPLY_SQL, {"posting": posting.pk})
-            # (sqlite3 reports no rowcount for a statement that starts WITH: count what the posting wrote)
-            posted = LedgerEntry.objects.filter(posting=posting).count()
-            closed = _close_paid_in_full(posting=posting, now=now)
+            posted = _post_chunk(sql, {**params, "lo": lo, "hi": hi, "posting": posting.pk})
+            closed = _close_paid_in_full(posting=posting, now=now, debt_ids=(lo, hi))
             counts = dict(locked.counts)
             counts["posted"] = counts.get("posted", 0) + posted
             counts["paid_in_full"] = counts.get("paid_in_full", 0) + closed
@@ -150,11 +168,38 @@ def deduction_run(*, week_start: dt.date, now: dt.datetime | None = None, chunk:
     return run
 
 
-def _close_paid_in_full(*, posting: Posting, now: dt.datetime) -> int:
-    """Close the debts this posting cleared, and tell each LA (HBPIF)."""
-    debts = list(Debt.objects.filter(entries__posting=posting, status=Debt.Status.IN_RECOVERY,
-                                     cleared_pence=F("original_balance_pence"))
-                 .select_related("la", "owning_site").distinct())
+def _post_chunk(sql: str, params: dict[str, Any]) -> int:
+    """Write a chunk's deductions (`sql`, its posting in `params`) and add them to their debts' cleared_pence, in the
+    caller's transaction. Returns how many entries were posted.
+
+    PostgreSQL: one statement (the INSERT's rows feed the UPDATE straight away, so the entries just written are not
+    looked up again). Elsewhere: the INSERT, then the UPDATE from the posting's entries (_APPLY_SQL).
+    """
+    with connection.cursor() as cursor:
+        _room_for_a_chunk(cursor)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"""
+                WITH posted AS ({sql} RETURNING debt_id, amount_pence),
+                applied AS (
+                    UPDATE recovery_debt SET cleared_pence = recovery_debt.cleared_pence + t.total
+                    FROM (SELECT debt_id, SUM(amount_pence) AS total FROM posted GROUP BY debt_id) AS t
+                    WHERE recovery_debt.id = t.debt_id RETURNING 1)
+                SELECT (SELECT COUNT(*) FROM posted), (SELECT COUNT(*) FROM applied)""", params)
+            return cursor.fetchone()[0]
+        cursor.execute(sql, params)
+        cursor.execute(_APPLY_SQL, params)
+    # (sqlite3 reports no rowcount for a statement that starts WITH: count what the posting wrote)
+    return LedgerEntry.objects.filter(posting_id=params["posting"]).count()
+
+
+def _close_paid_in_full(*, posting: Posting, now: dt.datetime, debt_ids: tuple[int, int] | None = None) -> int:
+    """Close the debts this posting cleared, and tell each LA (HBPIF). `debt_ids` (lo, hi]: where the posting's debts
+    are, when known (a chunk of a run), so only the chunk's debts with nothing left are looked at."""
+    debts = Debt.objects.filter(status=Debt.Status.IN_RECOVERY, cleared_pence=F("original_balance_pence"))
+    if debt_ids is not None:
+        debts = debts.filter(pk__gt=debt_ids[0], pk__lte=debt_ids[1])
+    debts = list(debts.filter(Exists(LedgerEntry.objects.filter(posting=posting, debt=OuterRef("pk"))))
+                 .select_related("la", "owning_site").order_by("pk"))
     if not debts:
         return 0
     Debt.objects.filter(pk__in=[d.pk for d in debts]).update(status=Debt.Status.PAID_IN_FULL, closed_at=now)
@@ -265,6 +310,64 @@ def debt_stop(*, debt: Debt, reason: str, details: str = "", identified_on: dt.d
                      f"Recovery has stopped. The outstanding balance of {format_pence(remaining)} is returned to "
                      f"your authority to recover. {details.strip()}").strip(),
                      "balance": format_pence(remaining), "identified_on": f"{identified:%d %B %Y}"})
+    return debt
+
+
+def debt_settle_by_la(*, debt: Debt, note: str, actor, now: dt.datetime) -> Debt:
+    """The customer repaid the LA directly: the rest of the balance is settled by a non-cash entry (SETTLED_BY_LA:
+    DM holds no money for it, so nothing is remitted), the debt closes paid in full and the LA is sent HBPIF."""
+    with transaction.atomic():
+        debt = Debt.objects.select_for_update().select_related("la", "owning_site", "case").get(pk=debt.pk)
+        if debt.status != Debt.Status.IN_RECOVERY:
+            raise ApplicationError(f"Recovery of this debt has already ended ({debt.get_status_display()}).",
+                                   status=409)
+        remaining = debt.balance_pence
+        if remaining > 0:
+            _post(debt, [LedgerEntry(debt=debt, la_id=debt.la_id, kind=LedgerEntry.Kind.SETTLED_BY_LA,
+                                     is_cash=False, amount_pence=remaining, effective_date=timezone.localdate(now),
+                                     note=note.strip()[:300])], kind="settled-by-la", now=now)
+        Debt.objects.filter(pk=debt.pk).update(status=Debt.Status.PAID_IN_FULL, closed_at=now)
+        debt.refresh_from_db()
+        _tell_la([debt], code="HBPIF", kind=events.PAID_IN_FULL, now=now, actor=actor,
+                 summary=lambda d: f"Paid in full: the customer repaid the LA directly ({format_pence(remaining)} "
+                                   "settled)",
+                 extra=lambda d: {"settled": format_pence(remaining), "explanation": (
+                     f"You told us the customer has repaid your authority in full. The outstanding balance of "
+                     f"{format_pence(remaining)} has been settled and recovery has stopped. DWP Debt Management "
+                     "holds no money for it.")})
+    return debt
+
+
+def debt_reduce(*, debt: Debt, amount_pence: int, reason: str, actor, now: dt.datetime) -> Debt:
+    """The LA has reduced (or cancelled) the overpayment, for example on appeal: a non-cash REDUCTION entry lowers
+    the balance. Reducing it to nothing cancels the debt (status CANCELLED). The caller tells the LA."""
+    if not (reason or "").strip():
+        raise ApplicationError("Give the reason the debt is reduced.")
+    with transaction.atomic():
+        debt = Debt.objects.select_for_update().select_related("la", "owning_site", "case").get(pk=debt.pk)
+        if debt.status != Debt.Status.IN_RECOVERY:
+            raise ApplicationError(f"Recovery of this debt has already ended ({debt.get_status_display()}).",
+                                   status=409)
+        if not 0 < amount_pence <= debt.balance_pence:
+            raise ApplicationError(f"The reduction must be more than £0.00 and no more than the balance of "
+                                   f"{format_pence(debt.balance_pence)}.", extra={"faults": {
+                                       "amount": f"Enter an amount up to {format_pence(debt.balance_pence)}"}})
+        _post(debt, [LedgerEntry(debt=debt, la_id=debt.la_id, kind=LedgerEntry.Kind.REDUCTION, is_cash=False,
+                                 amount_pence=amount_pence, effective_date=timezone.localdate(now),
+                                 note=reason.strip()[:300])], kind="reduction", now=now)
+        debt.refresh_from_db()
+        if debt.balance_pence == 0:
+            Debt.objects.filter(pk=debt.pk).update(status=Debt.Status.CANCELLED, closed_at=now)
+            debt.refresh_from_db()
+            timeline.record(case=debt.case, kind=events.CANCELLED, occurred_at=now, actor=actor,
+                            summary=f"Debt cancelled by the LA: {format_pence(amount_pence)} taken off; "
+                                    f"{reason.strip()}", data={"debt_id": debt.pk, "amount_pence": amount_pence})
+        else:
+            timeline.record(case=debt.case, kind=events.REDUCED, occurred_at=now, actor=actor,
+                            summary=f"Debt reduced by {format_pence(amount_pence)} to "
+                                    f"{format_pence(debt.balance_pence)}: {reason.strip()}",
+                            data={"debt_id": debt.pk, "amount_pence": amount_pence,
+                                  "balance_pence": debt.balance_pence})
     return debt
 
 

@@ -58,6 +58,7 @@ class Debt(models.Model):
         IN_RECOVERY = "IN_RECOVERY", "In recovery"
         PAID_IN_FULL = "PAID_IN_FULL", "Paid in full"
         RETURNED = "RETURNED", "Recovery stopped: returned to the LA"
+        CANCELLED = "CANCELLED", "Cancelled by the LA"
 
     class StopReason(models.TextChoices):
         AWARD_ENDED = "AWARD_ENDED", "The customer's benefit award ended"
@@ -72,7 +73,8 @@ class Debt(models.Model):
         CTB = "CTB", "Council Tax Benefit"
 
     case = models.ForeignKey("core.Case", on_delete=models.PROTECT, related_name="debts")
-    la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="debts")
+    # (no index of its own: debt_la_status, below, leads with la)
+    la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="debts", db_index=False)
     owning_site = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="+",
                                     help_text="The CCG site named on the notice of recovery.")
     nino = models.CharField(max_length=9)
@@ -156,20 +158,25 @@ class LedgerEntry(models.Model):
         REVERSAL = "REVERSAL", "Reversal of a deduction"
         RETURNED_TO_LA = "RETURNED_TO_LA", "Balance returned to the LA"
         REDUCTION = "REDUCTION", "Debt reduced or cancelled by the LA"
+        SETTLED_BY_LA = "SETTLED_BY_LA", "Customer repaid the LA directly"
 
     CASH_KINDS = (Kind.DEDUCTION, Kind.REVERSAL)
 
-    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="entries")
-    la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="+")
+    # Every index is written by every deduction (a million a week), so a column gets one only where a query needs
+    # it and no other index serves: debt is served by entry_debt_date, posting by entry_posting, la (cash entries,
+    # the remittance) by entry_la_date; nothing looks entries up by benefit.
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="entries", db_index=False)
+    la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     is_cash = models.BooleanField()
     amount_pence = models.BigIntegerField(help_text="Pence cleared from the balance (negative: restored).")
     effective_date = models.DateField(help_text="When the movement took effect.")
     recorded_at = models.DateTimeField(help_text="When Liaison recorded it.")
     week_start = models.DateField(null=True, blank=True, help_text="For a deduction: the Monday of its week.")
-    benefit = models.ForeignKey("benefits.Benefit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    benefit = models.ForeignKey("benefits.Benefit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                db_index=False)
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
-    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="entries")
+    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="entries", db_index=False)
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -186,8 +193,8 @@ class LedgerEntry(models.Model):
             models.CheckConstraint(name="entry_reversal_shape", condition=~models.Q(kind="REVERSAL") | models.Q(
                 amount_pence__lt=0, reverses__isnull=False, is_cash=True)),
             models.CheckConstraint(name="entry_non_cash_kinds", condition=models.Q(
-                kind__in=["RETURNED_TO_LA", "REDUCTION"], is_cash=False, amount_pence__gt=0) | models.Q(
-                kind__in=["DEDUCTION", "REVERSAL"])),
+                kind__in=["RETURNED_TO_LA", "REDUCTION", "SETTLED_BY_LA"], is_cash=False,
+                amount_pence__gt=0) | models.Q(kind__in=["DEDUCTION", "REVERSAL"])),
         ]
 
     def __str__(self) -> str:

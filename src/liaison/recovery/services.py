@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from liaison.core.bulk import bulk_insert
+from liaison.core.bulk import bulk_insert, unsaved
 from liaison.core.calendar import next_weekday_on_or_after
 from liaison.core.errors import ApplicationError
 from liaison.core.money import parse_pounds
@@ -60,17 +60,23 @@ class RecoveryTerms:
     weekly_rate_pence: int
 
 
-def recovery_terms(*, classification: str, balance_pence: int, loaded_on: dt.date, rates: RateTable) -> RecoveryTerms:
+def recovery_terms(*, classification: str, balance_pence: int, loaded_on: dt.date, rates: RateTable,
+                   notice_days: int | None = None) -> RecoveryTerms:
     """When recovery starts and at what weekly rate.
 
     Recovery starts on the first Monday at least LIAISON_RECOVERY_NOTICE_DAYS after loading (the customer is
     told before deductions begin; see docs/adr/0004). The rate is the one in force that day for the
     classification (fraud or standard), never more than the balance.
     """
-    notice_days = getattr(settings, "LIAISON_RECOVERY_NOTICE_DAYS", 14)
+    if notice_days is None:
+        notice_days = _notice_days()
     start = next_weekday_on_or_after(loaded_on + dt.timedelta(days=notice_days), 0)
     weekly = rates.on(start).weekly_pence(classification)
     return RecoveryTerms(start_date=start, weekly_rate_pence=min(weekly, balance_pence))
+
+
+def _notice_days() -> int:
+    return getattr(settings, "LIAISON_RECOVERY_NOTICE_DAYS", 14)
 
 
 @dataclass
@@ -99,12 +105,13 @@ def debts_open(*, requests: list[DebtRequest], loaded_at: dt.datetime, rates: Ra
 
     rates = rates or RateTable()
     loaded_on = timezone.localdate(loaded_at)
+    notice_days = _notice_days()  # read once: a setting that is not set is slow to ask for thousands of times
     debts = []
     for r in requests:
         terms = recovery_terms(classification=r.classification, balance_pence=r.balance_pence, loaded_on=loaded_on,
-                               rates=rates)
-        debts.append(Debt(
-            case_id=r.case_id, la_id=r.la_id, owning_site_id=r.owning_site_id, nino=r.nino,
+                               rates=rates, notice_days=notice_days)
+        debts.append(unsaved(
+            Debt, case_id=r.case_id, la_id=r.la_id, owning_site_id=r.owning_site_id, nino=r.nino,
             debtor_name=r.debtor_name, la_reference=r.la_reference, benefit_type=r.benefit_type,
             is_civil_penalty=r.is_civil_penalty, overpayment_id=r.overpayment_id, classification=r.classification,
             original_balance_pence=r.balance_pence, weekly_rate_pence=terms.weekly_rate_pence,

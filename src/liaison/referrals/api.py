@@ -6,14 +6,19 @@ from pathlib import Path
 
 from django.db import transaction
 from django.http import FileResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ParseError, PermissionDenied
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from liaison.core import events as core_events
+from liaison.core import timeline
+from liaison.core.api import StrictJSONParser
 from liaison.notices.services import notice_pdf
 from liaison.referrals import selectors
 from liaison.referrals.bulk import FileRejected, check_file, results_rows
@@ -23,6 +28,15 @@ from liaison.referrals.tasks import process_import
 from liaison.referrals.validation import FIELDS, validate
 
 MAX_JSON_BYTES = 64 * 1024
+
+
+class NewestReceivedFirst(CursorPagination):
+    # CursorPagination ignores a view's `ordering` (its own default, "-created", is not a field here).
+    ordering = ("-received_at", "-id")
+
+
+class NewestIssuedFirst(CursorPagination):
+    ordering = ("-issued_at", "-id")
 
 
 def _referral_input_serializer():
@@ -86,15 +100,33 @@ def _json_object(request) -> dict:
     data = request.data
     if not isinstance(data, dict):
         raise ParseError("Send one referral as a JSON object.")
+    if _contains_nul(data):
+        raise ParseError("The referral contains a NUL character (\\u0000), which no field may hold.")
     return data
+
+
+def _contains_nul(data) -> bool:
+    """True if any key or text anywhere in the parsed JSON holds U+0000 (PostgreSQL cannot store it)."""
+    stack = [data]
+    while stack:  # a loop, not recursion: the JSON may be nested as deep as the parser allows
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 class ReferralListCreate(generics.ListAPIView):
     """Your authority's referrals, newest first (DM users see all)."""
 
     serializer_class = ReferralSerializer
-    parser_classes = [JSONParser]
-    ordering = "-received_at"
+    parser_classes = [StrictJSONParser]
+    pagination_class = NewestReceivedFirst
 
     def get_queryset(self):
         qs = selectors.referrals_for(self.request.user).select_related("la", "case", "debt")
@@ -131,7 +163,7 @@ class ReferralListCreate(generics.ListAPIView):
 
 
 class ReferralValidate(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
 
     @extend_schema(request=ReferralInputSerializer,
                    responses=inline_serializer("ValidationResult", {"valid": serializers.BooleanField(),
@@ -151,7 +183,11 @@ class ReferralDetail(generics.RetrieveAPIView):
     serializer_class = ReferralSerializer
 
     def get_object(self):
-        return selectors.referral_for(self.request.user, self.kwargs["pk"])
+        referral = selectors.referral_for(self.request.user, self.kwargs["pk"])
+        # Every view of personal data is recorded (DOMAIN D5), through the API as on the case page.
+        timeline.record(case=referral.case, kind=core_events.CASE_VIEWED, occurred_at=timezone.now(),
+                        actor=self.request.user, summary=f"Case viewed by {self.request.user.display_name} (API)")
+        return referral
 
 
 class ImportBatchSerializer(serializers.ModelSerializer):
@@ -218,7 +254,7 @@ class NoticeSerializer(serializers.Serializer):
 
 class NoticeList(generics.ListAPIView):
     serializer_class = NoticeSerializer
-    ordering = "-issued_at"
+    pagination_class = NewestIssuedFirst
 
     def get_queryset(self):
         return selectors.notices_for(self.request.user).select_related("case")
@@ -232,6 +268,10 @@ class NoticePdf(APIView):
         except Exception:
             raise NotFound("No such notice.") from None
         import io
+
+        timeline.record(case=notice.case, kind=core_events.NOTICE_DOWNLOADED, occurred_at=timezone.now(),
+                        actor=request.user, summary=f"{notice.code} {notice.reference} downloaded (API)",
+                        data={"notice_id": notice.pk, "format": "pdf"})
 
         return FileResponse(io.BytesIO(notice_pdf(notice)), content_type="application/pdf", as_attachment=True,
                             filename=f"{notice.code}-{notice.reference}.pdf")

@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
+from liaison.casework.api_urls import urlpatterns as casework_patterns
 from liaison.referrals import api
 
 urlpatterns = [
@@ -13,4 +14,5 @@ urlpatterns = [
     path("imports/<int:pk>/rows/", api.ImportRows.as_view(), name="api-import-rows"),
     path("notices/", api.NoticeList.as_view(), name="api-notices"),
     path("notices/<int:pk>/pdf/", api.NoticePdf.as_view(), name="api-notice-pdf"),
+    *casework_patterns,  # /api/v1/changes/…: the API root lists every app's routes
 ]

@@ -7,133 +7,39 @@ carries on after the last committed row.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
+import queue
+import threading
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from liaison.core.bulk import analyze_if_grown
+from liaison.core.csvfile import MAX_FIELD_CHARS, FileCheck, FileKind, FileRejected, check_csv, iter_csv_rows
+from liaison.core.csvfile import template_csv as _template_csv
 from liaison.recovery.services import RateTable
-from liaison.referrals.models import ImportBatch
-from liaison.referrals.services import RowResult, referrals_receive
+from liaison.referrals.models import ImportBatch, Reason, Referral
+from liaison.referrals.services import Checked, RowResult, referrals_check, referrals_receive
 from liaison.referrals.validation import COLUMNS, FIELDS_BY_NAME
 
 CHUNK_ROWS = 2000
-MAX_FIELD_CHARS = 1000
-csv.field_size_limit(MAX_FIELD_CHARS * 4)
-
-
-class FileRejected(Exception):
-    """The file as a whole cannot be processed; nothing in it has been recorded."""
-
-
-@dataclass
-class FileCheck:
-    rows_total: int
-    header: list[str]
+__all__ = ["MAX_FIELD_CHARS", "FileCheck", "FileRejected", "batch_process", "check_file", "iter_rows",
+           "results_rows", "template_csv"]
+# The file checks are shared with other bulk files (liaison.core.csvfile); this is what a referral file holds.
+REFERRAL_FILE = FileKind(columns=COLUMNS, labels={name: f.label for name, f in FIELDS_BY_NAME.items()},
+                         row_noun="referral", rows_noun="referrals", form_name="the referral form")
 
 
 def check_file(path: Path) -> FileCheck:
     """Read the whole file once, cheaply: size, encoding, header and number of rows."""
-    size = path.stat().st_size
-    limit = settings.LIAISON_MAX_IMPORT_BYTES
-    if size == 0:
-        raise FileRejected("The file is empty. Use the template: a header row, then one referral a row.")
-    if size > limit:
-        raise FileRejected(f"The file is {size / 1_048_576:.1f} MB; the largest file Liaison accepts is "
-                           f"{limit / 1_048_576:.0f} MB. Split it into smaller files.")
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    line = 1
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            if b"\x00" in chunk:
-                raise FileRejected("The file is not a CSV text file (it contains binary data). "
-                                   "Save it from your spreadsheet as 'CSV UTF-8'.")
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                bad_line = line + chunk[: exc.start].count(b"\n")
-                raise FileRejected(
-                    f"The file is not UTF-8 text (near line {bad_line}). Save it from your "
-                    "spreadsheet as 'CSV UTF-8 (comma delimited)' and upload it again.") from None
-            line += chunk.count(b"\n")
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        try:
-            header = next(reader, None)
-        except csv.Error as exc:
-            raise FileRejected(f"The header row cannot be read as CSV: {exc}.") from None
-        if not header or not any(h.strip() for h in header):
-            raise FileRejected("The file has no header row. The first row must name the columns.")
-        header = [h.strip().lower() for h in header]
-        missing = [c for c in COLUMNS if c not in header]
-        unknown = [h for h in header if h not in COLUMNS]
-        duplicated = sorted({h for h in header if header.count(h) > 1})
-        problems = []
-        if missing:
-            problems.append(f"it has no column {_join(missing)}")
-        if unknown:
-            problems.append(f"column {_join(unknown)} {'is' if len(unknown) == 1 else 'are'} not part of the "
-                            "referral form")
-        if duplicated:
-            problems.append(f"column {_join(duplicated)} appears more than once")
-        if problems:
-            raise FileRejected("The header row does not match the template: " + "; ".join(problems) +
-                               ". See the column guide for the exact names.")
-        rows = 0
-        try:
-            for record in reader:
-                if any(cell.strip() for cell in record):
-                    rows += 1
-        except csv.Error:
-            rows += 1  # a broken row is reported as a row fault when the file is processed
-    if rows == 0:
-        raise FileRejected("The file has a header row but no referrals in it.")
-    if rows > settings.LIAISON_MAX_IMPORT_ROWS:
-        raise FileRejected(f"The file has {rows:,} referrals; the most one file may hold is "
-                           f"{settings.LIAISON_MAX_IMPORT_ROWS:,}. Split it into smaller files.")
-    return FileCheck(rows_total=rows, header=header)
-
-
-def _join(names: list[str]) -> str:
-    return ", ".join(repr(n) for n in names)
+    return check_csv(path, REFERRAL_FILE)
 
 
 def iter_rows(path: Path, header: list[str], *, after_line: int = 0) -> Iterator[tuple[int, dict]]:
     """(file line number, data) for each non-blank row, streamed. A row's own faults ride in `_row_faults`."""
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        next(reader)
-        while True:
-            try:
-                record = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                line = reader.line_num
-                if line > after_line:
-                    yield line, {"_row_faults": [f"Row cannot be read as CSV ({exc}); check its quotes"]}
-                continue
-            line = reader.line_num
-            if line <= after_line or not any(cell.strip() for cell in record):
-                continue
-            data: dict = dict(zip(header, record))
-            faults = []
-            if len(record) != len(header):
-                faults.append(f"Row has {len(record)} values but the header has {len(header)} columns")
-            for name, value in list(data.items()):
-                if len(value) > MAX_FIELD_CHARS:
-                    faults.append(f"{FIELDS_BY_NAME[name].label} is far too long ({len(value):,} characters)")
-                    data[name] = ""
-            if faults:
-                data["_row_faults"] = faults
-            yield line, data
+    return iter_csv_rows(path, header, REFERRAL_FILE, after_line=after_line)
 
 
 def batch_process(*, batch: ImportBatch, on_chunk=None) -> ImportBatch:
@@ -151,12 +57,11 @@ def batch_process(*, batch: ImportBatch, on_chunk=None) -> ImportBatch:
     batch.refresh_from_db()
     actor = batch.uploaded_by
     rates = RateTable()
-    chunk: list[tuple[int, dict]] = []
 
-    def flush():
+    def flush(chunk: list[tuple[int, dict]], checked: Checked) -> None:
         with transaction.atomic():
             results = referrals_receive(la=batch.la, channel=batch.channel, rows=chunk, actor=actor, batch=batch,
-                                        rates=rates)
+                                        rates=rates, checked=checked)
             counts = Counter(batch.counts)
             counts.update(r.outcome for r in results)
             batch.counts = dict(counts)
@@ -164,25 +69,69 @@ def batch_process(*, batch: ImportBatch, on_chunk=None) -> ImportBatch:
             batch.last_row_done = chunk[-1][0]
             ImportBatch.objects.filter(pk=batch.pk).update(counts=batch.counts, rows_done=batch.rows_done,
                                                            last_row_done=batch.last_row_done)
+        # Keep the planner's picture of the referrals table up to date as the file fills it (the next chunk's
+        # look-ups for re-sends and duplicates depend on it).
+        analyze_if_grown(Referral, fields=["la", "la_reference", "status", "nino", "is_civil_penalty"])
         if on_chunk:
             on_chunk(results)
 
-    for line, data in iter_rows(path, check.header, after_line=batch.last_row_done):
-        chunk.append((line, data))
-        if len(chunk) >= CHUNK_ROWS:
-            flush()
-            chunk = []
-    if chunk:
-        flush()
+    for chunk, checked in _checked_chunks(path, check.header, after_line=batch.last_row_done, la_code=batch.la.code):
+        flush(chunk, checked)
     ImportBatch.objects.filter(pk=batch.pk).update(state=ImportBatch.State.DONE, finished_at=timezone.now())
     batch.refresh_from_db()
     return batch
 
 
+def _checked_chunks(path: Path, header: list[str], *, after_line: int,
+                    la_code: str) -> Iterator[tuple[list[tuple[int, dict]], Checked]]:
+    """The file's rows in chunks of CHUNK_ROWS, each already validated: a reader thread reads and validates the
+    next chunk while this one is in the database (waiting on the database frees the interpreter for it), one
+    chunk ahead at most, so memory stays bounded whatever the file's size."""
+    tz = timezone.get_current_timezone()
+    reason_codes = frozenset(Reason.objects.filter(active=True).values_list("code", flat=True))
+    ahead: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item) -> None:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def check(chunk):
+        today = timezone.localdate(timezone.now(), tz)
+        return chunk, referrals_check(chunk, la_code=la_code, today=today, reason_codes=reason_codes)
+
+    def read() -> None:
+        try:
+            chunk: list[tuple[int, dict]] = []
+            for row in iter_rows(path, header, after_line=after_line):
+                chunk.append(row)
+                if len(chunk) >= CHUNK_ROWS:
+                    put(check(chunk))
+                    chunk = []
+            if chunk:
+                put(check(chunk))
+            put(None)
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            put(exc)
+
+    reader = threading.Thread(target=read, name=f"referral-file-reader-{la_code}", daemon=True)
+    reader.start()
+    try:
+        while (item := ahead.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
+
+
 def template_csv() -> str:
-    out = io.StringIO()
-    csv.writer(out).writerow(COLUMNS)
-    return out.getvalue()
+    return _template_csv(COLUMNS)
 
 
 def results_rows(batch: ImportBatch) -> Iterator[RowResult]:

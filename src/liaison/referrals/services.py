@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from liaison.benefits.register import RegisterUnavailable, get_register
 from liaison.core import timeline
+from liaison.core.bulk import bulk_insert, unsaved
 from liaison.core.errors import ApplicationError
 from liaison.core.models import Case, Event
 from liaison.core.money import format_pence
@@ -83,10 +84,32 @@ class _Item:
     referral: Referral | None = None
 
 
+@dataclass
+class Checked:
+    """Rows validated ahead of receiving them (a bulk file checks its next chunk while the database works on
+    this one), and what they were checked against; used only if that is still what applies when received."""
+
+    la_code: str
+    today: dt.date
+    reason_codes: frozenset[str]
+    cleans: list[CleanReferral]
+
+
+def referrals_check(rows: Sequence[tuple[int | None, dict[str, Any]]], *, la_code: str, today: dt.date,
+                    reason_codes: frozenset[str]) -> Checked:
+    """Validate rows (pure: no database), for `referrals_receive(checked=...)`."""
+    return Checked(la_code=la_code, today=today, reason_codes=reason_codes,
+                   cleans=[validate(data, la_code=la_code, today=today, reason_codes=reason_codes)
+                           for _, data in rows])
+
+
 def referrals_receive(*, la: Organisation, channel: str, rows: Sequence[tuple[int | None, dict[str, Any]]],
                       actor, received_at: dt.datetime | None = None, batch=None,
-                      rates: RateTable | None = None) -> list[RowResult]:
-    """Receive referrals from an LA and scrutinise each one. Atomic: all of `rows` are recorded, or none."""
+                      rates: RateTable | None = None, checked: Checked | None = None) -> list[RowResult]:
+    """Receive referrals from an LA and scrutinise each one. Atomic: all of `rows` are recorded, or none.
+
+    `checked`: the same rows already validated by `referrals_check`; they are validated again here unless it
+    was for this LA, this day and the reasons now in force."""
     if not la.is_la:
         raise ApplicationError("Only a Local Authority can refer an overpayment.")
     received_at = received_at or timezone.now()
@@ -94,7 +117,7 @@ def referrals_receive(*, la: Organisation, channel: str, rows: Sequence[tuple[in
         try:
             with transaction.atomic():
                 return _receive(la=la, channel=channel, rows=rows, actor=actor, received_at=received_at,
-                                batch=batch, rates=rates)
+                                batch=batch, rates=rates, checked=checked if attempt == 0 else None)
         except IntegrityError:
             # Another request recorded one of these LA references between our check and our insert: look again.
             if attempt == 2:
@@ -102,11 +125,13 @@ def referrals_receive(*, la: Organisation, channel: str, rows: Sequence[tuple[in
     raise AssertionError("unreachable")
 
 
-def _receive(*, la, channel, rows, actor, received_at, batch, rates) -> list[RowResult]:
+def _receive(*, la, channel, rows, actor, received_at, batch, rates, checked=None) -> list[RowResult]:
     today = timezone.localdate(received_at)
-    reason_codes = set(Reason.objects.filter(active=True).values_list("code", flat=True))
-    items = [_Item(row=row, data=data, clean=validate(data, la_code=la.code, today=today, reason_codes=reason_codes))
-             for row, data in rows]
+    reason_codes = frozenset(Reason.objects.filter(active=True).values_list("code", flat=True))
+    if (checked is None or (checked.la_code, checked.today, checked.reason_codes) != (la.code, today, reason_codes)
+            or len(checked.cleans) != len(rows)):
+        checked = referrals_check(rows, la_code=la.code, today=today, reason_codes=reason_codes)
+    items = [_Item(row=row, data=data, clean=clean) for (row, data), clean in zip(rows, checked.cleans, strict=True)]
     for item in items:
         # Faults of the row itself (a bulk file row with too many or too few values) come first.
         row_faults = [Fault("row", message) for message in item.data.get("_row_faults", ())]
@@ -119,8 +144,9 @@ def _receive(*, la, channel, rows, actor, received_at, batch, rates) -> list[Row
     porth = Organisation.objects.get(unit=Organisation.Unit.CC_PORTH)
     _persist(la=la, channel=channel, items=live, actor=actor, received_at=received_at, batch=batch, porth=porth,
              rates=rates)
-    _record_resent(la=la, items=[i for i in items if i not in live], actor=actor, received_at=received_at,
-                   batch=batch)
+    live_ids = {id(i) for i in live}
+    _record_resent(la=la, items=[i for i in items if id(i) not in live_ids], actor=actor,
+                   received_at=received_at, batch=batch)
     return [_result(i) for i in items]
 
 
@@ -268,12 +294,13 @@ def _persist(*, la, channel, items: list[_Item], actor, received_at, batch, port
         return
     actor_id = getattr(actor, "pk", None)
     actor_org_id = getattr(actor, "organisation_id", None) or la.pk
-    cases = Case.objects.bulk_create([Case(la=la, opened_at=received_at) for _ in items], batch_size=2000)
+    cases = bulk_insert([unsaved(Case, la=la, opened_at=received_at) for _ in items])
     referrals = []
     for item, case in zip(items, cases, strict=True):
         c = item.clean
-        item.referral = Referral(
-            case=case, la=la, channel=channel, submitted_by_id=actor_id, import_batch=batch, source_row=item.row,
+        item.referral = unsaved(
+            Referral, case=case, la=la, channel=channel, submitted_by_id=actor_id, import_batch=batch,
+            source_row=item.row,
             received_at=received_at, status=item.status, queue_reason=item.queue_reason,
             decided_at=None if item.status == Status.QUEUED else received_at,
             faults=[f.as_dict() for f in c.faults],
@@ -294,7 +321,7 @@ def _persist(*, la, channel, items: list[_Item], actor, received_at, batch, port
         link = item.penalty_overpayment
         if link and link[0] == "db":
             item.referral.penalty_overpayment_id = link[1]
-    Referral.objects.bulk_create(referrals, batch_size=2000)
+    bulk_insert(referrals)
     updates = []
     for item in items:
         link = item.penalty_overpayment
@@ -317,7 +344,7 @@ def _persist(*, la, channel, items: list[_Item], actor, received_at, batch, port
                 case_id=r.case_id, la_id=la.pk, kind=events.VALIDATED, occurred_at=received_at, actor_id=None,
                 actor_organisation_id=porth.pk, summary="Checked: no missing or invalid data"))
         timeline_rows.append(_outcome_event(item, la, porth, received_at, decided_by=None))
-    Event.objects.bulk_create(timeline_rows, batch_size=2000)
+    bulk_insert(timeline_rows)
     _issue_outcome_notices(la, items, porth, received_at, actor_id=None)
 
 
@@ -375,21 +402,26 @@ def _outcome_event(item: _Item, la, porth, when, *, decided_by) -> Event:
 
 def _issue_outcome_notices(la, items: list[_Item], porth, when, *, actor_id) -> None:
     requests = []
+    date = _letter_date(when)
     for item in items:
         code = NOTICE_FOR_OUTCOME.get(item.status)
         if code is None:
             continue
         requests.append(NoticeRequest(code=code, case_id=item.referral.case_id, la_id=la.pk, to=la.intake_email,
-                                      context=notice_context(item, la, porth, when), actor_id=actor_id,
+                                      context=notice_context(item, la, porth, when, date=date), actor_id=actor_id,
                                       actor_organisation_id=porth.pk))
     notices_issue(requests=requests, issued_by_id=porth.pk, issued_at=when)
 
 
-def notice_context(item: _Item, la, porth, when) -> dict[str, Any]:
-    """The letter's content, fixed at issue."""
+def _letter_date(when: dt.datetime) -> str:
+    return f"{timezone.localdate(when):%d %B %Y}"
+
+
+def notice_context(item: _Item, la, porth, when, *, date: str | None = None) -> dict[str, Any]:
+    """The letter's content, fixed at issue. `date` is `when` as the letter shows it, when already known."""
     r = item.referral
     ctx: dict[str, Any] = {
-        "date": f"{timezone.localdate(when):%d %B %Y}",
+        "date": date or _letter_date(when),
         "la_name": la.name, "la_code": la.code, "la_address_lines": la.address_lines,
         "from_unit": porth.name, "from_address_lines": porth.address_lines, "from_postcode": porth.postcode,
         "customer_name": r.customer_name or item.data.get("customer_name") or "(not given)",
@@ -450,13 +482,13 @@ def _record_resent(*, la, items: list[_Item], actor, received_at, batch) -> None
         else:
             item.detail = f"Same LA reference as row {item.resent_of_row} of this file; not loaded twice"
         if batch is not None:
-            rows.append(ImportRow(batch=batch, row_number=item.row or 0, outcome=RESENT,
-                                  la_reference=item.clean.la_reference,
-                                  referral_id=item.resent_of[0] if item.resent_of else None,
-                                  faults=[{"field": "la_reference", "label": "LA reference number",
-                                           "message": item.detail}]))
-    ImportRow.objects.bulk_create(rows, batch_size=2000)
-    Event.objects.bulk_create(timeline_rows, batch_size=2000)
+            rows.append(unsaved(ImportRow, batch=batch, row_number=item.row or 0, outcome=RESENT,
+                                la_reference=item.clean.la_reference,
+                                referral_id=item.resent_of[0] if item.resent_of else None,
+                                faults=[{"field": "la_reference", "label": "LA reference number",
+                                         "message": item.detail}]))
+    bulk_insert(rows)
+    bulk_insert(timeline_rows)
 
 
 def _result(item: _Item) -> RowResult:

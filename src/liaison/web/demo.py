@@ -88,6 +88,9 @@ def _dated(data: dict, day: dt.date) -> dict:
 def demo_load(*, now: dt.datetime | None = None) -> dict:
     """Load the demo. Returns what a person needs to try it (sign-ins, an API token)."""
     if User.objects.filter(username="la.officer.leeds").exists():
+        from liaison.governance.demo import governance_demo
+
+        governance_demo(now)  # adds the governance demo to a demo loaded before it existed; else does nothing
         return {"created": False}
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -163,6 +166,9 @@ def demo_load(*, now: dt.datetime | None = None) -> dict:
                             reasons="Checked with the LA by phone: the earlier referral was for a different "
                                     "overpayment period; both are recoverable.")
         results += _recovery_history(users=users, rng=rng, now=now)
+        from liaison.governance.demo import governance_demo
+
+        governance_demo(now)  # contacts, issues log, agreements, meetings, engagement (re-runnable)
     counts: dict[str, int] = {}
     for r in results:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1

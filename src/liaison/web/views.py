@@ -6,6 +6,8 @@ import csv
 import io
 from pathlib import Path
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -27,7 +29,7 @@ from liaison.referrals.bulk import FileRejected, check_file, results_rows, templ
 from liaison.referrals.models import Channel, ImportBatch, QueueReason, Reason, Referral, Status
 from liaison.referrals.services import DECISIONS, referral_assign, referral_decide, referrals_receive
 from liaison.referrals.tasks import process_import
-from liaison.referrals.validation import validate
+from liaison.referrals.validation import Fault, validate
 from liaison.web.forms import DATE_PARTS, referral_data_from_post, web_fault_message
 from liaison.web.pagination import keyset_page
 
@@ -114,6 +116,10 @@ def referral_new(request):
     # The web form is interactive: the officer fixes every fault before anything is sent to DM.
     clean = validate(data, la_code=la.code, today=today,
                      reason_codes={r.code for r in _reasons()})
+    # No field may hold a NUL character (PostgreSQL cannot store one); the checks above let some text through.
+    faulty = {f.field for f in clean.faults}
+    clean.faults += [Fault(name, "Remove the control character (NUL) from this answer")
+                     for name, value in data.items() if "\x00" in value and name not in faulty]
     if clean.faults:
         errors: dict[str, str] = {}
         for fault in clean.faults:
@@ -282,6 +288,9 @@ def notice_list(request):
     return render(request, "web/notice_list.html", {"page": page, "code": code, "catalogue": CATALOGUE})
 
 
+# The letter carries its own <style> (the same HTML makes the PDF); without this the page policy blocks it and
+# the letter shows unstyled. Styles only: the letter has no script, and its data is escaped.
+@csp_update({"style-src": [UNSAFE_INLINE]})
 @login_required
 def notice_view(request, pk):
     notice = selectors.notice_for(request.user, pk)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 import structlog
+from csp.constants import NONCE
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2]  # src/liaison
 BASE_DIR = Path(os.environ.get("LIAISON_HOME", PACKAGE_DIR.parents[1])).resolve()
@@ -48,8 +49,12 @@ INSTALLED_APPS = [
     "liaison.partners",
     "liaison.benefits",
     "liaison.recovery",
+    "liaison.remittance",
     "liaison.notices",
     "liaison.referrals",
+    "liaison.casework",
+    "liaison.governance",
+    "liaison.sla",
     "liaison.web",
 ]
 
@@ -126,6 +131,8 @@ STATICFILES_DIRS = [
     str(NODE_MODULES / "govuk-frontend/dist/govuk/assets"),
     ("govuk", str(NODE_MODULES / "govuk-frontend/dist/govuk")),
     ("moj", str(NODE_MODULES / "@ministryofjustice/frontend/moj")),
+    # MOJ Frontend's CSS refers to its icons as /assets/images/… too (the filter's tags, the timeline).
+    str(NODE_MODULES / "@ministryofjustice/frontend/moj/assets"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -151,7 +158,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        "script-src": ["'self'", NONCE],  # django-csp's placeholder for the per-request nonce; "'nonce'" is not
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],

@@ -1,5 +1,8 @@
 import { initAll } from '/assets/govuk/govuk-frontend.min.js'
+import { SortableTable } from '/assets/moj/moj-frontend.min.js'
 initAll()
+// MOJ Frontend's sortable table (work queues): only this component, so nothing else of MOJ's initialises itself.
+document.querySelectorAll('[data-module="moj-sortable-table"]').forEach((table) => new SortableTable(table))
 
 // Bulk file progress: poll the file's progress and reload the page when it has finished.
 const progress = document.querySelector('[data-liaison-progress-url]')

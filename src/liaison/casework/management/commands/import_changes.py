@@ -1,0 +1,52 @@
+import json
+from pathlib import Path
+
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+
+from liaison.casework.bulk import FileRejected, change_file_process, check_change_file
+from liaison.casework.models import ChangeFile
+from liaison.partners.models import Organisation
+
+
+class Command(BaseCommand):
+    help = ("Send a bulk CSV file of changes of circumstances (SLA Appendix 7) for an LA. Prints one line per row: "
+            "the row number, whether it was accepted (and where it was sent) or refused, with every fault. "
+            "See docs/change-file.md for the columns.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path)
+        parser.add_argument("--la", required=True, help="The LA's code, e.g. E08000035")
+        parser.add_argument("--format", choices=["text", "json"], default="text")
+
+    def handle(self, *args, path: Path, la: str, format: str, **options):
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        org = Organisation.objects.filter(code=la.upper(), kind=Organisation.Kind.LOCAL_AUTHORITY).first()
+        if org is None:
+            raise CommandError(f"No Local Authority has the code {la}. Run 'liaison load-reference-data' first, "
+                               "or check the code.")
+        try:
+            check_change_file(path)
+        except FileRejected as exc:
+            raise CommandError(f"{path.name}: {exc}") from None
+        with open(path, "rb") as fh:
+            change_file = ChangeFile(la=org, original_name=path.name, size_bytes=path.stat().st_size)
+            change_file.file.save(path.name, File(fh), save=False)
+            change_file.save()
+
+        def emit(results):
+            for r in results:
+                if format == "json":
+                    self.stdout.write(json.dumps(r.as_dict()))
+                    continue
+                line = f"row {r.row}: {r.outcome}"
+                if r.change is not None:
+                    line += f" ({r.change.reference}, sent to {r.change.site.name}, due {r.change.due_on:%Y-%m-%d})"
+                if r.faults:
+                    line += ": " + "; ".join(f"{f.label}: {f.message}" for f in r.faults)
+                self.stdout.write(line)
+
+        change_file = change_file_process(change_file=change_file, on_chunk=emit)
+        summary = ", ".join(f"{n} {k}" for k, n in sorted(change_file.counts.items()))
+        self.stderr.write(f"{change_file.rows_done} rows processed from {path.name} for {org.name}: {summary}")

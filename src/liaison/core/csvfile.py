@@ -1,0 +1,152 @@
+"""Bulk CSV files from LAs (referrals, changes of circumstances): checked as a whole first, then streamed.
+
+A file that cannot be read is rejected whole with one clear reason (`FileRejected`); a row that cannot be read is
+yielded with its own faults, so it is reported by row and field while the good rows go ahead. Each kind of file
+names its columns and what one row is ("referral", "change"); the wording is otherwise the same for every file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+MAX_FIELD_CHARS = 1000
+csv.field_size_limit(MAX_FIELD_CHARS * 4)
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be processed; nothing in it has been recorded."""
+
+
+@dataclass
+class FileCheck:
+    rows_total: int
+    header: list[str]
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """What a kind of bulk file holds: its columns, the label of each, and what one row is called."""
+
+    columns: list[str]
+    labels: dict[str, str]
+    row_noun: str  # "referral": "one referral a row"
+    rows_noun: str  # "referrals": "no referrals in it"
+    form_name: str  # "the referral form": "column 'x' is not part of the referral form"
+
+
+def check_csv(path: Path, kind: FileKind) -> FileCheck:
+    """Read the whole file once, cheaply: size, encoding, header and number of rows."""
+    size = path.stat().st_size
+    limit = settings.LIAISON_MAX_IMPORT_BYTES
+    if size == 0:
+        raise FileRejected(f"The file is empty. Use the template: a header row, then one {kind.row_noun} a row.")
+    if size > limit:
+        raise FileRejected(f"The file is {size / 1_048_576:.1f} MB; the largest file Liaison accepts is "
+                           f"{limit / 1_048_576:.0f} MB. Split it into smaller files.")
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    line = 1
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if b"\x00" in chunk:
+                raise FileRejected("The file is not a CSV text file (it contains binary data). "
+                                   "Save it from your spreadsheet as 'CSV UTF-8'.")
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                bad_line = line + chunk[: exc.start].count(b"\n")
+                raise FileRejected(
+                    f"The file is not UTF-8 text (near line {bad_line}). Save it from your "
+                    "spreadsheet as 'CSV UTF-8 (comma delimited)' and upload it again.") from None
+            line += chunk.count(b"\n")
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            raise FileRejected(f"The header row cannot be read as CSV: {exc}.") from None
+        if not header or not any(h.strip() for h in header):
+            raise FileRejected("The file has no header row. The first row must name the columns.")
+        header = [h.strip().lower() for h in header]
+        missing = [c for c in kind.columns if c not in header]
+        unknown = [h for h in header if h not in kind.columns]
+        duplicated = sorted({h for h in header if header.count(h) > 1})
+        problems = []
+        if missing:
+            problems.append(f"it has no column {_join(missing)}")
+        if unknown:
+            problems.append(f"column {_join(unknown)} {'is' if len(unknown) == 1 else 'are'} not part of "
+                            f"{kind.form_name}")
+        if duplicated:
+            problems.append(f"column {_join(duplicated)} appears more than once")
+        if problems:
+            raise FileRejected("The header row does not match the template: " + "; ".join(problems) +
+                               ". See the column guide for the exact names.")
+        rows = 0
+        while True:  # count every row: a broken row must not stop the count (nor the row limit)
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:
+                rows += 1  # a broken row is reported as a row fault when the file is processed
+                continue
+            if any(cell.strip() for cell in record):
+                rows += 1
+    if rows == 0:
+        raise FileRejected(f"The file has a header row but no {kind.rows_noun} in it.")
+    if rows > settings.LIAISON_MAX_IMPORT_ROWS:
+        raise FileRejected(f"The file has {rows:,} {kind.rows_noun}; the most one file may hold is "
+                           f"{settings.LIAISON_MAX_IMPORT_ROWS:,}. Split it into smaller files.")
+    return FileCheck(rows_total=rows, header=header)
+
+
+def _join(names: list[str]) -> str:
+    return ", ".join(repr(n) for n in names)
+
+
+def iter_csv_rows(path: Path, header: list[str], kind: FileKind, *,
+                  after_line: int = 0) -> Iterator[tuple[int, dict]]:
+    """(file line number, data) for each non-blank row, streamed. A row's own faults ride in `_row_faults`."""
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                line = reader.line_num
+                if line > after_line:
+                    reason = (f"a value is far too long (over {MAX_FIELD_CHARS * 4:,} characters)"
+                              if "field larger than field limit" in str(exc) else f"{exc}; check its quotes")
+                    yield line, {"_row_faults": [f"Row cannot be read as CSV: {reason}"]}
+                continue
+            line = reader.line_num
+            if line <= after_line or not any(cell.strip() for cell in record):
+                continue
+            data: dict = dict(zip(header, record))
+            faults = []
+            if len(record) != len(header):
+                faults.append(f"Row has {len(record)} values but the header has {len(header)} columns")
+            for name, value in list(data.items()):
+                if len(value) > MAX_FIELD_CHARS:
+                    faults.append(f"{kind.labels.get(name, name)} is far too long ({len(value):,} characters)")
+                    data[name] = ""
+            if faults:
+                data["_row_faults"] = faults
+            yield line, data
+
+
+def template_csv(columns: list[str]) -> str:
+    import io
+
+    out = io.StringIO()
+    csv.writer(out).writerow(columns)
+    return out.getvalue()

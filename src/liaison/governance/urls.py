@@ -1,0 +1,65 @@
+from django.urls import path
+
+from liaison.governance.views import agreements, contacts, engagement, issues, meetings
+
+app_name = "governance"
+urlpatterns = [
+    # 1. Contacts
+    path("contacts/", contacts.directory, name="directory"),
+    path("contacts/organisations/<str:code>/", contacts.contacts_org, name="contacts_org"),
+    path("contacts/organisations/<str:code>/new/", contacts.contact_new, name="contact_new"),
+    path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/checked/", contacts.contact_check, name="contact_check"),
+    path("contacts/<int:pk>/retire/", contacts.contact_retire, name="contact_retire"),
+    path("contacts/<int:pk>/absence/", contacts.absence_new, name="absence_new"),
+    path("contacts/absences/<int:pk>/cancel/", contacts.absence_cancel, name="absence_cancel"),
+    # 2. The issues log
+    path("issues/", issues.issue_list, name="issue_list"),
+    path("issues/new/", issues.issue_new, name="issue_new"),
+    path("issues/export.csv", issues.issues_csv, name="issues_csv"),
+    path("issues/export.xlsx", issues.issues_xlsx, name="issues_xlsx"),
+    path("issues/<int:pk>/", issues.issue_detail, name="issue_detail"),
+    path("issues/<int:pk>/status/", issues.issue_status, name="issue_status"),
+    path("issues/<int:pk>/take/", issues.issue_take, name="issue_take"),
+    path("issues/<int:pk>/updates/", issues.issue_comment, name="issue_comment"),
+    path("issues/<int:pk>/actions/", issues.issue_action_new, name="issue_action_new"),
+    path("issues/<int:pk>/evidence/", issues.issue_evidence, name="issue_evidence"),
+    path("issues/<int:pk>/escalate/", issues.issue_escalate, name="issue_escalate"),
+    path("issues/evidence/<int:pk>/", issues.evidence_download, name="evidence_download"),
+    path("actions/", issues.action_list, name="action_list"),
+    path("actions/export.csv", issues.actions_csv, name="actions_csv"),
+    path("actions/export.xlsx", issues.actions_xlsx, name="actions_xlsx"),
+    path("actions/<int:pk>/", issues.action_update, name="action_update"),
+    # 3. Agreements
+    path("agreements/", agreements.agreement_list, name="agreement_list"),
+    path("agreements/new/", agreements.agreement_new, name="agreement_new"),
+    path("agreements/<int:pk>/", agreements.agreement_detail, name="agreement_detail"),
+    path("agreements/<int:pk>/versions/new/", agreements.version_new, name="version_new"),
+    path("agreements/<int:pk>/versions/<int:version_pk>/document/", agreements.version_document,
+         name="version_document"),
+    path("agreements/<int:pk>/variations/new/", agreements.variation_new, name="variation_new"),
+    path("agreements/<int:pk>/notices/new/", agreements.notice_new, name="notice_new"),
+    path("agreements/<int:pk>/extension-talks/", agreements.agreement_talks, name="agreement_talks"),
+    path("agreements/<int:pk>/extend/", agreements.agreement_extend, name="agreement_extend"),
+    path("agreements/variations/<int:pk>/", agreements.variation_act, name="variation_act"),
+    path("agreements/notices/<int:pk>/", agreements.notice_act, name="notice_act"),
+    # 4. Meetings
+    path("meetings/", meetings.group_list, name="group_list"),
+    path("meetings/groups/new/", meetings.group_new, name="group_new"),
+    path("meetings/groups/<int:pk>/", meetings.group_detail, name="group_detail"),
+    path("meetings/groups/<int:pk>/members/new/", meetings.member_new, name="member_new"),
+    path("meetings/groups/<int:pk>/meetings/new/", meetings.meeting_new, name="meeting_new"),
+    path("meetings/groups/<int:pk>/milestones/new/", meetings.milestone_new, name="milestone_new"),
+    path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>/act/", meetings.meeting_act, name="meeting_act"),
+    path("meetings/<int:pk>/minutes/", meetings.minutes_edit, name="minutes_edit"),
+    path("meetings/milestones/<int:pk>/", meetings.milestone_update, name="milestone_update"),
+    # 5. Engagement
+    path("engagement/", engagement.round_list, name="round_list"),
+    path("engagement/new/", engagement.round_new, name="round_new"),
+    path("engagement/<int:pk>/", engagement.round_detail, name="round_detail"),
+    path("engagement/<int:pk>/act/", engagement.round_act, name="round_act"),
+    path("engagement/<int:pk>/summary/", engagement.round_summary, name="round_summary"),
+    path("engagement/responses/<int:pk>/themes/", engagement.response_tag, name="response_tag"),
+    path("engagement/respond/<str:token>/", engagement.respond, name="respond"),
+]

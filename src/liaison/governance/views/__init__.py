@@ -1,0 +1,1 @@
+"""Governance pages. Thin: they parse what a person sent, call a selector or a service, and render."""

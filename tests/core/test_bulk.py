@@ -1,0 +1,82 @@
+"""`core.bulk`: many rows at once (COPY on PostgreSQL, bulk_create elsewhere), with bulk_create's contract."""
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from liaison.core.bulk import bulk_insert, unsaved
+from liaison.core.models import Case, Event
+from liaison.notices.models import Notice, OutboxMessage
+from liaison.referrals.models import Channel, Referral, Status
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unsaved_is_what_the_model_makes(la):
+    when = timezone.now()
+    case = Case.objects.create(la=la, opened_at=when)
+    fast = unsaved(Referral, case=case, la=la, channel=Channel.API, status=Status.LOADED, received_at=when,
+                   reason_id=None, nino="JH100001C")
+    slow = Referral(case=case, la=la, channel=Channel.API, status=Status.LOADED, received_at=when, reason_id=None,
+                    nino="JH100001C")
+    fields = [f.attname for f in Referral._meta.concrete_fields]
+    assert [getattr(fast, f) for f in fields] == [getattr(slow, f) for f in fields]
+    assert fast.case is case and fast._state.adding and fast.pk is None
+    assert fast.faults == [] and fast.faults is not unsaved(Referral).faults  # a fresh default each time
+    with pytest.raises(TypeError, match="no field"):
+        unsaved(Event, kind="x", colour="blue")
+
+
+def test_rows_get_ascending_primary_keys_and_every_value_round_trips(la, porth):
+    when = timezone.now()
+    cases = bulk_insert([unsaved(Case, la=la, opened_at=when) for _ in range(5)])
+    assert all(c.pk for c in cases) and [c.pk for c in cases] == sorted(c.pk for c in cases)
+    assert not cases[0]._state.adding
+    events = [unsaved(Event, case_id=c.pk, la_id=la.pk, kind="test.kind", occurred_at=when, actor_id=None,
+                      actor_organisation_id=porth.pk, summary=f"Event {n} – with ‘quotes’, tabs\tand\nlines",
+                      data={"n": n, "nested": {"list": [1, "two", None]}, "text": "back\\slash"} if n else {})
+              for n, c in enumerate(cases)]
+    before = timezone.now()
+    bulk_insert(events)
+    stored = list(Event.objects.filter(kind="test.kind").order_by("id"))
+    assert [e.pk for e in stored] == [e.pk for e in events]
+    assert [(e.summary, e.data, e.case_id, e.occurred_at) for e in stored] == \
+        [(e.summary, e.data, e.case_id, when) for e in events]
+    assert all(before <= e.recorded_at <= timezone.now() for e in stored)  # auto_now_add filled in
+    assert Event.objects.filter(kind="test.kind", data={}).count() == 1
+
+
+def test_a_related_object_saved_after_it_was_assigned_lends_its_key(la, porth):
+    when = timezone.now()
+    case = unsaved(Case, la=la, opened_at=when)
+    notice = unsaved(Notice, code="HBREC", case=case, la=la, issued_at=when, issued_by=porth, context={"a": 1})
+    bulk_insert([case])
+    bulk_insert([notice])
+    [message] = bulk_insert([unsaved(OutboxMessage, notice_id=notice.pk, to="a@example.com", subject="s",
+                                     next_attempt_at=when)])
+    stored = OutboxMessage.objects.get(pk=message.pk)
+    assert stored.notice.case_id == case.pk and stored.body == "" and stored.created_at is not None
+
+
+def test_constraints_hold_and_break_as_integrity_error(la):
+    when = timezone.now()
+    cases = bulk_insert([unsaved(Case, la=la, opened_at=when) for _ in range(2)])
+    rows = [unsaved(Referral, case=c, la=la, channel=Channel.API, status=Status.LOADED, received_at=when,
+                    la_reference="SAME/1", debt_id=None) for c in cases]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert(rows[:1])  # a loaded referral needs a debt (referral_loaded_has_debt)
+    rows = [unsaved(Referral, case=c, la=la, channel=Channel.API, status=Status.QUEUED, received_at=when,
+                    la_reference="SAME/1") for c in cases]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert(rows)  # one live referral per LA reference (referral_one_live_per_la_reference)
+    assert not Referral.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY path is PostgreSQL's")
+def test_on_postgresql_it_is_one_copy_per_call(la, django_assert_max_num_queries):
+    when = timezone.now() - dt.timedelta(days=1)
+    with django_assert_max_num_queries(3):  # the sequence's name (once), the keys; COPY is not counted
+        bulk_insert([unsaved(Case, la=la, opened_at=when) for _ in range(3000)])
+    assert Case.objects.filter(opened_at=when).count() == 3000
