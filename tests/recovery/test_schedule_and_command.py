@@ -41,3 +41,10 @@ def test_the_command_runs_a_week_and_says_what_it_did(loaded_debt):
     assert out.getvalue().startswith("Week of 16 June 2025: 1 deductions posted, 0 debts paid in full")
     with pytest.raises(CommandError, match="must be a date"):
         call_command("run_deductions", "--week", "next tuesday")
+
+
+def test_governance_reminders_are_due_once_a_day_from_0700(refdata):
+    before = dt.datetime(2025, 6, 24, 6, 59, tzinfo=LONDON)
+    after = dt.datetime(2025, 6, 24, 7, 0, tzinfo=LONDON)
+    assert not [j for j in due(before) if j.name == "reminders"]
+    assert Job("reminders", "2025-06-24") in due(after)

@@ -17,6 +17,7 @@ from liaison.recovery.ledger import week_of
 from liaison.recovery.models import DeductionRun
 
 DEDUCTIONS_FROM_HOUR = 6  # the run for last week starts at 06:00 on Monday
+REMINDERS_FROM_HOUR = 7  # governance reminders (reviews, minutes, actions, milestones, notices) go at 07:00
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,9 @@ def due(now: dt.datetime) -> list[Job]:
         last_month = (first_of_this_month - dt.timedelta(days=1)).replace(day=1)
         if not Remittance.objects.filter(month=last_month).exists():
             jobs.append(Job("remittance", last_month.isoformat()))
+    if apps.is_installed("liaison.governance") and local.hour >= REMINDERS_FROM_HOUR:
+        # Once a day from 07:00; each reminder is e-mailed at most once a day however often this runs.
+        jobs.append(Job("reminders", local.date().isoformat()))
     return jobs
 
 
@@ -56,6 +60,10 @@ def enqueue_due(now: dt.datetime, *, already: set[Job]) -> list[Job]:
             from liaison.remittance import tasks as remittance_tasks
 
             remittance_tasks.run_monthly_remittance.enqueue(job.argument)
+        elif job.name == "reminders":
+            from liaison.governance.tasks import send_reminders
+
+            send_reminders.enqueue()
         already.add(job)
         enqueued.append(job)
     return enqueued
