@@ -92,11 +92,19 @@ def bulk_insert(objs: Sequence[M], *, using: str = "default", batch_size: int = 
         return objs
     model = type(objs[0])
     connection = connections[using]
-    opts = model._meta
-    if (connection.vendor != "postgresql" or opts.parents or not opts.pk.auto_created
+    if (connection.vendor != "postgresql" or not _copyable(model)
             or any(obj.pk is not None for obj in objs)):
         return model._default_manager.db_manager(using).bulk_create(objs, batch_size=batch_size)
     return _copy(model, objs, connection)
+
+
+def _copyable(model) -> bool:
+    """A plain model COPY can fill: no parent table, a key from a sequence, no generated or database-default
+    column (those take the statement's DEFAULT, which bulk_create knows how to write)."""
+    opts = model._meta
+    return not opts.parents and opts.pk.auto_created and not any(
+        getattr(f, "generated", False) or getattr(f, "db_default", models.NOT_PROVIDED) is not models.NOT_PROVIDED
+        for f in opts.concrete_fields)
 
 
 def _copy(model, objs: list, connection) -> list:

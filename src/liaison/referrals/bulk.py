@@ -115,7 +115,7 @@ def _checked_chunks(path: Path, header: list[str], *, after_line: int,
             if chunk:
                 put(check(chunk))
             put(None)
-        except BaseException as exc:  # handed to the caller's thread, raised there
+        except BaseException as exc:  # noqa: BLE001 (handed to the caller's thread and raised there)
             put(exc)
 
     reader = threading.Thread(target=read, name=f"referral-file-reader-{la_code}", daemon=True)
