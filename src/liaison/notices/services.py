@@ -122,6 +122,16 @@ def outbox_deliver_due(*, now: dt.datetime | None = None, limit: int = 200) -> d
     now = now or timezone.now()
     sent = failed = retried = 0
     while True:
+        peek = (OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
+                .select_related("notice").order_by("id").first())
+        if peek is None:
+            break
+        if peek.notice_id and not peek.notice.pdf:
+            # Render before taking any lock: a PDF takes a while, and on SQLite a write transaction blocks everyone.
+            try:
+                notice_pdf(peek.notice)
+            except Exception:  # noqa: BLE001 - the send below records the failure and retries
+                pass
         with transaction.atomic():
             batch = _due_messages(now, 1)
             if not batch:
