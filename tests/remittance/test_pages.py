@@ -74,7 +74,8 @@ def test_dm_users_list_every_la_and_filter_by_month_and_la(client, books, ccg_ag
     cardiff = client.get(url, {"la": "W06000015"}).content.decode()
     assert f'/remittances/{books["cardiff"].pk}/"' in cardiff and f'/remittances/{books["june"].pk}/"' not in cardiff
     unpaid = client.get(url, {"status": "PAID"}).content.decode()
-    assert "No remittances match." in unpaid
+    assert "No remittances match." in unpaid and ">Repayments<" in unpaid  # in the navigation
+    assert client.get(reverse("remittance:detail", args=[books["cardiff"].pk])).status_code == 200
 
 
 def test_an_la_gets_404_for_another_las_remittance_and_every_download(client, books, other_la_officer):
@@ -191,6 +192,17 @@ def test_the_pdf_schedule_has_the_la_month_due_date_status_every_line_and_the_to
                          actor=fcg_officer, now=at("2025-08-21"))
     paid = pdf_text(download(client, "pdf", books["july"])[1])
     assert "Paid on 20 August 2025, reference BACS-778" in paid and "Not paid yet" not in paid
+
+
+def test_each_schedule_pdf_is_drawn_by_the_worker_once_the_run_commits(debt_in, django_capture_on_commit_callbacks):
+    debt_in()
+    deduction_run(week_start=week(0), now=at("2025-06-30"))
+    with django_capture_on_commit_callbacks(execute=True):  # the test task backend runs the task at once
+        remittance_run(month=JUNE, now=at("2025-07-01"))
+    remittance = Remittance.objects.get()
+    assert remittance.schedule_pdf.name.endswith(".pdf")
+    with remittance.schedule_pdf.open("rb") as fh:
+        assert fh.read(4) == b"%PDF"
 
 
 # --- FCG marks the payment made --------------------------------------------------------------------------

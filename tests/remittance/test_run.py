@@ -120,6 +120,19 @@ def test_a_late_entry_for_a_month_already_run_is_paid_the_next_month(debt_in, la
     assert_exactly_once(dt.date(2025, 7, 31))
 
 
+def test_entries_posted_out_of_order_are_each_remitted_once(debt_in):
+    debt = debt_in()
+    deduction_run(week_start=week(2), now=at("2025-06-20"))  # July's money posted first: the lower id
+    deduction_run(week_start=week(0), now=at("2025-06-23"))
+    remittance_run(month=JUNE, now=at("2025-07-01"))
+    july_entry = LedgerEntry.objects.get(debt=debt, week_start=week(2))
+    june_entry = LedgerEntry.objects.get(debt=debt, week_start=week(0))
+    assert july_entry.pk < june_entry.pk and RemittanceItem.objects.get().entry == june_entry
+    remittance_run(month=JULY, now=at("2025-08-01"))  # starts below an entry already remitted, and skips it
+    assert RemittanceItem.objects.get(entry=july_entry).remittance.month == JULY
+    assert_exactly_once(dt.date(2025, 7, 31))
+
+
 def test_a_reversal_after_remittance_nets_next_months_payment_and_shows_on_its_schedule(debt_in, porth_officer):
     debt = debt_in(customer_name="Carol King")
     deductions(0, 1)

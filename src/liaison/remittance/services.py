@@ -1,8 +1,8 @@
 """The monthly remittance run and recording its payment.
 
-Set-based: a run is three SQL statements however many entries and LAs there are (one INSERT … SELECT for the
-remittances, one for their items, one UPDATE for the totals), plus one bulk insert of one event per remittance.
-Never a query per entry or per debt.
+Set-based: a run is a handful of SQL statements however many entries and LAs there are (one SELECT of the LAs with
+money due, one INSERT of their remittances, one INSERT … SELECT of the items, one UPDATE of the totals, one INSERT
+of an event per remittance). Never a query per entry or per debt.
 
 Exactly once: an item's entry is unique (the database refuses a second item for it), and a run only takes cash
 entries that no item holds yet. Whatever a run leaves out (an entry posted after its month was run: a late
@@ -26,34 +26,41 @@ from liaison.partners.models import Organisation
 from liaison.remittance import events
 from liaison.remittance.models import Remittance, RemittanceRun, month_end, next_month
 
-# Only remittances drawn up by this run get items: an existing (LA, month) is left alone, so re-running a month
-# changes nothing that was already drawn up.
-_CREATE_SQL = """
-INSERT INTO remittance_remittance (la_id, "month", due_by, total_pence, item_count, status, run_id, created_at,
-                                   paid_on, paid_at, paid_by_id, payment_reference, schedule_pdf)
-SELECT e.la_id, %(month)s, %(due_by)s, 0, 0, 'DRAFT', %(run)s, %(now)s, NULL, NULL, NULL, '', ''
-FROM recovery_ledgerentry e
+# Which LAs have cash entries due (effective by the end of the month) that no item holds, and where each LA's
+# start in the ledger: the lowest such id. Every entry below the lowest of them is remitted already, so the
+# statements below read only the ledger's tail. (Worked out afresh by each run, never stored: an entry with a lower
+# id committed later, by a transaction that was still open, is simply left for the next run, which finds it.)
+# A plain SELECT, so PostgreSQL may read the ledger with parallel workers.
+_DUE_SQL = """
+SELECT e.la_id, MIN(e.id) FROM recovery_ledgerentry e
 WHERE e.is_cash = %(true)s AND e.effective_date <= %(month_end)s
   AND NOT EXISTS (SELECT 1 FROM remittance_remittanceitem i WHERE i.entry_id = e.id)
-  AND NOT EXISTS (SELECT 1 FROM remittance_remittance r WHERE r.la_id = e.la_id AND r."month" = %(month)s)
 GROUP BY e.la_id
 """
 
+# The items: every cash entry due from `first` on, for the remittances this run drew up (never for an older one, so
+# a remittance once drawn up never changes). Entries already remitted
+# are skipped by the item's primary key (ON CONFLICT), never by NOT EXISTS: an anti-join on the table being
+# inserted into lets PostgreSQL, when it believes the table empty (the first run), re-scan every row inserted so
+# far for each new one, which is quadratic (hours over millions of entries). And as ON CONFLICT makes every insert
+# dearer (by half again), it is only added when an entry at or after `first` has been remitted (entries posted out
+# of order); usually none has, and the primary key would refuse a duplicate anyway.
 _ITEMS_SQL = """
 INSERT INTO remittance_remittanceitem (remittance_id, entry_id, debt_id, kind, amount_pence)
 SELECT r.id, e.id, e.debt_id, e.kind, e.amount_pence
 FROM recovery_ledgerentry e
 JOIN remittance_remittance r ON r.la_id = e.la_id AND r.run_id = %(run)s
-WHERE e.is_cash = %(true)s AND e.effective_date <= %(month_end)s
-  AND NOT EXISTS (SELECT 1 FROM remittance_remittanceitem i WHERE i.entry_id = e.id)
+WHERE e.id >= %(first)s AND e.is_cash = %(true)s AND e.effective_date <= %(month_end)s
 """
+_SKIP_REMITTED = "ON CONFLICT (entry_id) DO NOTHING"
+_LAST_REMITTED_SQL = "SELECT MAX(entry_id) FROM remittance_remittanceitem"
 
+# Per remittance, through the (remittance, entry) index: never a scan of every item ever written.
 _TOTALS_SQL = """
-UPDATE remittance_remittance SET total_pence = t.total, item_count = t.n
-FROM (SELECT i.remittance_id, SUM(i.amount_pence) AS total, COUNT(*) AS n
-      FROM remittance_remittanceitem i JOIN remittance_remittance r ON r.id = i.remittance_id
-      WHERE r.run_id = %(run)s GROUP BY i.remittance_id) AS t
-WHERE remittance_remittance.id = t.remittance_id
+UPDATE remittance_remittance
+SET (total_pence, item_count) = (SELECT COALESCE(SUM(i.amount_pence), 0), COUNT(*) FROM remittance_remittanceitem i
+                                 WHERE i.remittance_id = remittance_remittance.id)
+WHERE run_id = %(run)s
 """
 
 
@@ -95,10 +102,23 @@ def remittance_run(*, month: dt.date, now: dt.datetime) -> RemittanceRun:
         run = RemittanceRun.objects.create(month=month, started_at=now)
         params = {"month": month, "month_end": last_day, "due_by": due_by, "run": run.pk, "now": now, "true": True}
         with connection.cursor() as cursor:
-            cursor.execute(_CREATE_SQL, params)
-            _refresh_statistics(cursor)
-            cursor.execute(_ITEMS_SQL, params)
-            cursor.execute(_TOTALS_SQL, params)
+            cursor.execute(_DUE_SQL, params)
+            due = dict(cursor.fetchall())
+            # An LA that has its remittance for this month already is left alone (re-running a month changes
+            # nothing): what it has due now waits for the next month.
+            las = set(due) - set(Remittance.objects.filter(month=month, la_id__in=list(due))
+                                 .values_list("la_id", flat=True))
+            if las:
+                Remittance.objects.bulk_create([
+                    Remittance(la_id=la_id, month=month, due_by=due_by, run=run, created_at=now)
+                    for la_id in sorted(las)], batch_size=1000)
+                _refresh_statistics(cursor)
+                params["first"] = min(due[la_id] for la_id in las)
+                cursor.execute(_LAST_REMITTED_SQL)
+                last = cursor.fetchone()[0]  # runs are serialised: no other writer of items meanwhile
+                cursor.execute(_ITEMS_SQL + (_SKIP_REMITTED if last is not None and last >= params["first"] else ""),
+                               params)
+                cursor.execute(_TOTALS_SQL, params)
         remittances = list(Remittance.objects.filter(run=run).select_related("la").order_by("la__name"))
         fcg_id = Organisation.objects.filter(unit=Organisation.Unit.FCG).values_list("id", flat=True).first()
         Event.objects.bulk_create([
@@ -110,7 +130,16 @@ def remittance_run(*, month: dt.date, now: dt.datetime) -> RemittanceRun:
         run.counts = {"remittances": len(remittances), "items": sum(r.item_count for r in remittances),
                       "total_pence": sum(r.total_pence for r in remittances)}
         run.save(update_fields=["counts"])
+        ids = [r.pk for r in remittances]
+        transaction.on_commit(lambda: _schedule_pdfs(ids))
     return run
+
+
+def _schedule_pdfs(remittance_ids: list[int]) -> None:
+    from liaison.remittance.tasks import render_schedule_pdf
+
+    for pk in remittance_ids:
+        render_schedule_pdf.enqueue(pk)
 
 
 def _created_summary(r: Remittance) -> str:
@@ -171,4 +200,5 @@ def remittance_mark_paid(*, remittance: Remittance, payment_reference: str, paid
                               "payment_reference": reference})
         if old_pdf:
             transaction.on_commit(lambda: default_storage.delete(old_pdf))
+        transaction.on_commit(lambda: _schedule_pdfs([remittance.pk]))
     return remittance
