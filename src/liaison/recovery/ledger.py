@@ -92,7 +92,7 @@ def _deduction_sql() -> str:
               AND (s.la_id IS NULL OR s.la_id = d.la_id) AND (s.benefit_id IS NULL OR s.benefit_id = a.benefit_id))
     ) due
     WHERE {_least('rate', 'balance', 'headroom')} > 0
-    ON CONFLICT DO NOTHING
+    ON CONFLICT (debt_id, week_start) WHERE kind = 'DEDUCTION' DO NOTHING
     """
 
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from liaison.recovery.models import Debt, DebtRate, InstalmentPlan, LedgerEntry, RecoveryRate
+from liaison.recovery.models import Debt, DebtRate, InstalmentPlan, RecoveryRate
 
 
 def ninos_with_current_instalment_plan(ninos: Iterable[str], *, on: dt.date) -> set[str]:
@@ -38,9 +39,14 @@ def debt_for(user, pk) -> Debt:
     return debt
 
 
+# What an account line shows of its entry. Read as named rows, not model instances: an account can have hundreds
+# of entries and building a model instance for each costs more than the rest of the page.
+LINE_FIELDS = ("id", "kind", "amount_pence", "effective_date", "recorded_at", "benefit_id", "note", "reverses_id")
+
+
 @dataclass
 class Line:
-    entry: LedgerEntry
+    entry: Any  # a named row of LINE_FIELDS
     balance_pence: int
     reversed: bool = False
 
@@ -48,12 +54,12 @@ class Line:
 def account_lines(debt: Debt) -> list[Line]:
     """Every entry in the order it took effect, with the running balance after it (one query)."""
     balance = debt.original_balance_pence
-    entries = list(debt.entries.order_by("effective_date", "id"))
+    entries = list(debt.entries.order_by("effective_date", "id").values_list(*LINE_FIELDS, named=True))
     reversed_ids = {e.reverses_id for e in entries if e.reverses_id}
     lines = []
     for entry in entries:
         balance -= entry.amount_pence
-        lines.append(Line(entry, balance, entry.pk in reversed_ids))
+        lines.append(Line(entry, balance, entry.id in reversed_ids))
     return lines
 
 
