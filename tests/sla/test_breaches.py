@@ -162,3 +162,13 @@ def test_a_dm_unit_with_no_address_falls_back_to_cc_porth(standards, timeline, l
     breaches_raise(today=D(2024, 5, 3), now=NOW)
     porth = Organisation.objects.get(code="DM-PORTH")
     assert fcg.intake_email == "" and OutboxMessage.objects.get().to == porth.intake_email
+
+
+def test_the_schedule_measures_every_ten_minutes_and_raises_breaches_each_morning():
+    from liaison.sla.schedule import due_jobs
+
+    early = dt.datetime(2025, 6, 24, 1, 37)
+    assert due_jobs(early) == [("sla-measure", "2025-06-24T01:30")]
+    later = dt.datetime(2025, 6, 24, 7, 5)
+    assert due_jobs(later) == [("sla-measure", "2025-06-24T07:00"), ("sla-nightly", "2025-06-24"),
+                               ("sla-breaches", "2025-06-24")]

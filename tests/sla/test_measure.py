@@ -22,8 +22,8 @@ def snapshot():
     items = sorted(Measurement.objects.values_list(
         "standard__code", "start_event_id", "stop_event_id", "case_id", "la_id", "site_id", "calendar", "month",
         "start_on", "stop_on", "limit", "local_target", "due_on", "working_days", "failed"))
-    summary = sorted(Summary.objects.values_list("standard_id", "la_id", "site_id", "month", "stop_month",
-                                                 "working_days", "items", "met"))
+    summary = sorted(Summary.objects.values_list("standard_id", "la_id", "site_key", "month", "stop_month",
+                                                 "days", "items", "met"))
     return items, summary
 
 

@@ -175,3 +175,33 @@ def test_an_la_sees_only_its_own_targets(standards, client, sla_liaison, la, oth
     client.force_login(other_la_officer)
     html = client.get(reverse("sla:targets")).content.decode()
     assert "8 working days" not in html and "Leeds" not in html
+
+
+def test_an_administrator_edits_a_standard_and_everything_is_measured_again(standards, client, make_user, la,
+                                                                           timeline, django_capture_on_commit_callbacks):
+    from liaison.partners.models import Role
+
+    admin_user = make_user(Role.ADMIN, la, "admin.user", is_staff=True, is_superuser=True)
+    timeline.referral(la, "2024-04-02 10:00", decided="2024-04-12 10:00")  # 8 working days
+    measurements_refresh(as_of=D(2024, 5, 31))
+    soe = Standard.objects.get(code="REF-INPUT")
+    provision = soe.provisions.get()
+    client.force_login(admin_user)
+    url = reverse("admin:sla_standard_change", args=[soe.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    data.update({"start_kinds": '["referral.received"]', "stop_kinds": '["referral.loaded", "referral.returned", '
+                 '"referral.not_loaded"]', "start_anchor": "{}", "stop_filter": "{}", "fail_kinds": "[]",
+                 "provisions-TOTAL_FORMS": "1", "provisions-INITIAL_FORMS": "1", "provisions-MIN_NUM_FORMS": "0",
+                 "provisions-MAX_NUM_FORMS": "1000", "provisions-0-id": str(provision.pk),
+                 "provisions-0-standard": str(soe.pk), "provisions-0-agreement": provision.agreement,
+                 "provisions-0-source": provision.source, "provisions-0-limit": "5",
+                 "provisions-0-effective_from": "2014-04-01", "provisions-0-effective_to": "",
+                 "provisions-0-note": "Variation agreed"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    m = Measurement.objects.get(standard__code="REF-INPUT")
+    assert m.limit == 5 and m.stop_on > m.due_on  # measured again: 8 working days is now late
+    assert client.get(reverse("admin:sla_localtarget_changelist")).status_code == 200

@@ -186,15 +186,14 @@ def _summarised(*, as_of: dt.date, start: dt.date, end: dt.date, la_id: int | No
     """The items stopped before the month of `as_of`, from the summary (met or breached, whatever day in that month
     is asked about), and the condition for the rest, which are read item by item."""
     this_month = as_of.replace(day=1)
-    qs = Summary.objects.filter(month__gte=start, month__lte=end, stop_month__lt=this_month)
-    if la_id is not None:
-        qs = qs.filter(la_id=la_id)
+    qs = Summary.objects.filter(la_id=la_id or 0, month__gte=start, month__lte=end, stop_month__lt=this_month)
     if site_id is not None:
-        qs = qs.filter(site_id=site_id)
-    rows = [{"standard_id": r["standard_id"], "month": r["month"], "site_id": r["site_id"], "wd": r["working_days"],
+        qs = qs.filter(site_key=site_id)
+    rows = [{"standard_id": r["standard_id"], "month": r["month"], "site_id": r["site_key"] or None,
+             "wd": None if r["days"] < 0 else r["days"],
              "measured": r["n"], "met": r["m"], "breached": r["n"] - r["m"], "open": 0, "at_risk": 0}
-            for r in qs.values("standard_id", "month", "site_id", "working_days")
-            .annotate(n=Sum("items"), m=Sum("met")).order_by()]
+            for r in qs.values("standard_id", "month", "site_key", "days").annotate(n=Sum("items"), m=Sum("met"))
+            .order_by()]
     return rows, Q(stop_on__isnull=True) | Q(stop_on__gte=this_month)
 
 

@@ -78,6 +78,15 @@ class Dialect:
     def month_start(self, date: str) -> str:
         return f"date_trunc('month', ({date})::timestamp)::date" if self.pg else f"date({date}, 'start of month')"
 
+    def first(self, partition: str, order: str, columns: list[tuple[str, str]], source: str) -> str:
+        """SELECT `columns` (expression, name) of the first row of each `partition` (by `order`) of `source`."""
+        select = ", ".join(f"{expr} AS {name}" for expr, name in columns)
+        if self.pg:
+            return f"SELECT DISTINCT ON ({partition}) {select} {source} ORDER BY {partition}, {order}"
+        names = ", ".join(name for _, name in columns)
+        return (f"SELECT {names} FROM (SELECT {select}, ROW_NUMBER() OVER (PARTITION BY {partition} "
+                f"ORDER BY {order}) AS rn_ {source}) WHERE rn_ = 1")
+
     @property
     def materialized(self) -> str:
         """Compute a CTE once (PostgreSQL would otherwise inline it into each place it is used)."""
@@ -96,6 +105,14 @@ class Dialect:
 class _Scope:
     kind: str  # "full", "cases" or "la"
     la_id: int | None = None
+
+    def join(self, standard: Standard, alias: str = "e") -> str:
+        """The start events' scope as a join (the small scope table drives an index scan of the timeline)."""
+        if self.kind not in ("cases",):
+            return ""
+        if standard.subject == Standard.Subject.LA_MONTH:
+            return f"JOIN sla_scope_la sl ON sl.la_id = {alias}.la_id"
+        return f"JOIN sla_scope_case sc ON sc.case_id = {alias}.case_id"
 
     def events(self, standard: Standard, alias: str = "e") -> str:
         if self.kind == "full":
@@ -146,52 +163,91 @@ def _stop_filter(d: Dialect, standard: Standard, params: _Params, alias: str) ->
 
 
 def _pairs_sql(d: Dialect, standard: Standard, scope: _Scope, params: _Params) -> str:
-    """A relation `y` with one row per item: the start and stop events and what is needed from them."""
+    """A relation `y` with one row per item: the start and stop events and what is needed from them.
+
+    "The first event of a group" is `Dialect.first` (DISTINCT ON on PostgreSQL, whose planner estimates its size
+    from the column statistics; ROW_NUMBER elsewhere); the n-th stop answering the n-th start is ROW_NUMBER.
+    """
     starts = params.in_list(standard.start_kinds)
     stops = params.in_list(standard.stop_kinds)
-    start_date = d.json_text("e.data", standard.start_date_key) if standard.start_date_key else "NULL"
-    stop_date = d.json_text("{a}.data", standard.stop_date_key) if standard.stop_date_key else "NULL"
-    in_scope = scope.events(standard)
+    start_date = d.json_text("e.data", standard.start_date_key) if standard.start_date_key else "CAST(NULL AS text)"
+    stop_date = (d.json_text("e.data", standard.stop_date_key) if standard.stop_date_key
+                 else "CAST(NULL AS text)")
+    stop_filter = _stop_filter(d, standard, params, "e")
+    join = scope.join(standard)
+    in_scope = "" if join else scope.events(standard)
+    m = d.materialized
 
     if standard.subject == Standard.Subject.LA_MONTH:
-        key = standard.match_key or "month"
-        month = d.json_text("e.data", key)
+        month = d.json_text("e.data", standard.match_key or "month")
+        s = d.first("e.la_id, " + month, "e.occurred_at, e.id",
+                    [("e.id", "id"), ("e.la_id", "la_id"), ("e.occurred_at", "occurred_at"),
+                     ("e.actor_organisation_id", "org_id"), (month, "mk")],
+                    f"FROM core_event e {join} WHERE e.case_id IS NULL AND e.la_id IS NOT NULL AND e.kind IN {starts} "
+                    f"AND e.occurred_at < %(cutoff)s {in_scope} AND {d.iso_date(month)} IS NOT NULL")
+        p = d.first("e.la_id, " + month, "e.occurred_at, e.id",
+                    [("e.id", "id"), ("e.la_id", "la_id"), ("e.occurred_at", "occurred_at"), ("e.kind", "kind"),
+                     ("e.actor_organisation_id", "org_id"), (month, "mk"), (stop_date, "stop_date_text")],
+                    f"FROM core_event e {join} WHERE e.case_id IS NULL AND e.la_id IS NOT NULL AND e.kind IN {stops} "
+                    f"AND e.occurred_at < %(cutoff)s {in_scope} {stop_filter}")
         return f"""
-        s AS (
-            SELECT e.id, e.la_id, e.occurred_at, e.actor_organisation_id AS org_id, {month} AS mk,
-                   ROW_NUMBER() OVER (PARTITION BY e.la_id, {month} ORDER BY e.occurred_at, e.id) AS rn
-            FROM core_event e
-            WHERE e.case_id IS NULL AND e.la_id IS NOT NULL AND e.kind IN {starts}
-              AND e.occurred_at < %(cutoff)s {in_scope}
-        ),
-        p AS (
-            SELECT e.id, e.la_id, e.occurred_at, e.kind, e.actor_organisation_id AS org_id, {month} AS mk,
-                   {stop_date.format(a='e')} AS stop_date_text,
-                   ROW_NUMBER() OVER (PARTITION BY e.la_id, {month} ORDER BY e.occurred_at, e.id) AS rn
-            FROM core_event e
-            WHERE e.case_id IS NULL AND e.la_id IS NOT NULL AND e.kind IN {stops}
-              AND e.occurred_at < %(cutoff)s {in_scope} {_stop_filter(d, standard, params, 'e')}
-        ),
+        s AS {m}({s}),
+        p AS {m}({p}),
         y AS (
             SELECT s.id AS start_id, p.id AS stop_id, CAST(NULL AS bigint) AS case_id, s.la_id, s.org_id AS start_org,
                    p.org_id AS stop_org, s.occurred_at AS started_at, p.occurred_at AS stopped_at, p.kind AS stop_kind,
                    {d.month_end(d.iso_date('s.mk'))} AS start_on_given, p.stop_date_text, s.mk
-            FROM s LEFT JOIN p ON p.la_id = s.la_id AND p.mk = s.mk AND p.rn = 1
-            WHERE s.rn = 1 AND {d.iso_date('s.mk')} IS NOT NULL
+            FROM s LEFT JOIN p ON p.la_id = s.la_id AND p.mk = s.mk
         )"""
 
     pair = d.json_text("e.data", standard.pair_key) if standard.pair_key else "CAST(NULL AS text)"
-    s_cte = f"""
-        s AS (
-            SELECT e.id, e.case_id, e.la_id, e.kind, e.occurred_at, e.actor_organisation_id AS org_id,
-                   {start_date} AS start_date_text, {pair} AS pk,
-                   ROW_NUMBER() OVER (PARTITION BY e.case_id ORDER BY e.occurred_at, e.id) AS rn
-            FROM core_event e
-            WHERE e.case_id IS NOT NULL AND e.la_id IS NOT NULL AND e.kind IN {starts}
-              AND e.occurred_at < %(cutoff)s {in_scope}
+    start_columns = [("e.id", "id"), ("e.case_id", "case_id"), ("e.la_id", "la_id"), ("e.kind", "kind"),
+                     ("e.occurred_at", "occurred_at"), ("e.actor_organisation_id", "org_id"),
+                     (start_date, "start_date_text"), (pair, "pk")]
+    start_source = (f"FROM core_event e {join} WHERE e.case_id IS NOT NULL AND e.la_id IS NOT NULL "
+                    f"AND e.kind IN {starts} AND e.occurred_at < %(cutoff)s {in_scope}")
+
+    if standard.subject == Standard.Subject.CASE_ONCE:
+        # The first start on the case; where it is anchored (REF-OUTCOME: a returned referral's clock runs from
+        # its receipt), from the first event of the anchor kind instead. Then the first stop at or after it.
+        s = d.first("e.case_id", "e.occurred_at, e.id", start_columns, start_source)
+        if standard.start_anchor:
+            anchored = params.in_list(standard.start_anchor)
+            anchors = params.in_list(sorted(set(standard.start_anchor.values())))
+            which = " ".join(f"WHEN {params.add(k)} THEN {params.add(v)}" for k, v in standard.start_anchor.items())
+            ctes = f"""
+        s AS {m}({s}),
+        a AS (
+            SELECT e.case_id, e.kind, MIN(e.occurred_at) AS at
+            FROM s JOIN core_event e ON e.case_id = s.case_id
+            WHERE s.kind IN {anchored} AND e.kind IN {anchors} AND e.occurred_at < %(cutoff)s
+            GROUP BY e.case_id, e.kind
+        ),
+        s2 AS {m}(
+            SELECT s.id, s.case_id, s.la_id, s.org_id, s.start_date_text, COALESCE(a.at, s.occurred_at) AS started_at
+            FROM s LEFT JOIN a ON a.case_id = s.case_id AND a.kind = (CASE s.kind {which} END)
         )"""
+        else:
+            ctes = f"""
+        s2 AS {m}(SELECT id, case_id, la_id, org_id, start_date_text, occurred_at AS started_at FROM ({s}) s)"""
+        p = d.first("s2.id", "e.occurred_at, e.id",
+                    [("s2.id", "start_id"), ("e.id", "id"), ("e.occurred_at", "occurred_at"), ("e.kind", "kind"),
+                     ("e.actor_organisation_id", "org_id"), (stop_date, "stop_date_text")],
+                    f"FROM s2 JOIN core_event e ON e.case_id = s2.case_id WHERE e.kind IN {stops} "
+                    f"AND e.occurred_at >= s2.started_at AND e.occurred_at < %(cutoff)s {stop_filter}")
+        return ctes + f""",
+        p AS {m}({p}),
+        y AS (
+            SELECT s2.id AS start_id, p.id AS stop_id, s2.case_id, s2.la_id, s2.org_id AS start_org,
+                   p.org_id AS stop_org, s2.started_at, p.occurred_at AS stopped_at, p.kind AS stop_kind,
+                   {d.iso_date('s2.start_date_text')} AS start_on_given, p.stop_date_text, CAST(NULL AS text) AS mk
+            FROM s2 LEFT JOIN p ON p.start_id = s2.id
+        )"""
+
+    columns = ", ".join(f"{expr} AS {alias}" for expr, alias in start_columns)
     if standard.stop_is_start:
-        return s_cte + f""",
+        return f"""
+        s AS (SELECT {columns} {start_source}),
         y AS (
             SELECT s.id AS start_id, s.id AS stop_id, s.case_id, s.la_id, s.org_id AS start_org, s.org_id AS stop_org,
                    s.occurred_at AS started_at, s.occurred_at AS stopped_at, s.kind AS stop_kind,
@@ -200,64 +256,24 @@ def _pairs_sql(d: Dialect, standard: Standard, scope: _Scope, params: _Params) -
             FROM s
         )"""
 
-    if standard.subject == Standard.Subject.CASE_ONCE:
-        # The first start on the case; where it is anchored (REF-OUTCOME: a returned referral's clock runs from
-        # its receipt), from the first event of the anchor kind instead. Then the first stop at or after it.
-        m = d.materialized
-        if standard.start_anchor:
-            anchored = params.in_list(standard.start_anchor)
-            anchors = params.in_list(set(standard.start_anchor.values()))
-            which = " ".join(f"WHEN {params.add(k)} THEN {params.add(v)}" for k, v in standard.start_anchor.items())
-            anchor_ctes = f"""
-        s1 AS {m}(SELECT s.id, s.case_id, s.la_id, s.org_id, s.kind, s.occurred_at, s.start_date_text
-                  FROM s WHERE s.rn = 1),
-        a AS (
-            SELECT e.case_id, e.kind, MIN(e.occurred_at) AS at FROM core_event e
-            WHERE e.kind IN {anchors} AND e.occurred_at < %(cutoff)s {in_scope}
-              AND e.case_id IN (SELECT case_id FROM s1 WHERE kind IN {anchored})
-            GROUP BY e.case_id, e.kind
-        ),
-        s2 AS {m}(
-            SELECT s1.id, s1.case_id, s1.la_id, s1.org_id, s1.start_date_text,
-                   COALESCE(a.at, s1.occurred_at) AS started_at
-            FROM s1 LEFT JOIN a ON a.case_id = s1.case_id AND a.kind = (CASE s1.kind {which} END)
-        )"""
-        else:
-            anchor_ctes = f"""
-        s2 AS {m}(SELECT s.id, s.case_id, s.la_id, s.org_id, s.start_date_text, s.occurred_at AS started_at
-                  FROM s WHERE s.rn = 1)"""
-        return s_cte + "," + anchor_ctes + f""",
-        p AS (
-            SELECT s2.id AS start_id, e.id, e.occurred_at, e.kind, e.actor_organisation_id AS org_id,
-                   {stop_date.format(a='e')} AS stop_date_text,
-                   ROW_NUMBER() OVER (PARTITION BY s2.id ORDER BY e.occurred_at, e.id) AS rn
-            FROM s2 JOIN core_event e ON e.case_id = s2.case_id
-            WHERE e.kind IN {stops} AND e.occurred_at >= s2.started_at AND e.occurred_at < %(cutoff)s {in_scope}
-                  {_stop_filter(d, standard, params, 'e')}
-        ),
-        y AS (
-            SELECT s2.id AS start_id, p.id AS stop_id, s2.case_id, s2.la_id, s2.org_id AS start_org,
-                   p.org_id AS stop_org, s2.started_at, p.occurred_at AS stopped_at, p.kind AS stop_kind,
-                   {d.iso_date('s2.start_date_text')} AS start_on_given, p.stop_date_text, CAST(NULL AS text) AS mk
-            FROM s2 LEFT JOIN p ON p.start_id = s2.id AND p.rn = 1
-        )"""
-
-    # EACH_EVENT: with a pair key, the first stop carrying the start's key answers it; without one, the n-th
-    # stop on the case (from its first start on) answers its n-th start.
+    # EACH_EVENT: with a pair key, the first stop carrying the start's key answers it; without one, the n-th stop
+    # on the case (from its first start on) answers its n-th start.
+    stop_columns = [("e.id", "id"), ("e.case_id", "case_id"), ("e.kind", "kind"), ("e.occurred_at", "occurred_at"),
+                    ("e.actor_organisation_id", "org_id"), (stop_date, "stop_date_text"), (pair, "pk")]
+    stop_source = (f"FROM core_event e JOIN f ON f.case_id = e.case_id WHERE e.kind IN {stops} "
+                   f"AND e.occurred_at >= f.first_at AND e.occurred_at < %(cutoff)s {stop_filter}")
     if standard.pair_key:
-        partition, match = f"e.case_id, {pair}", "p.pk = s.pk AND p.rn = 1"
+        p = d.first(f"e.case_id, {pair}", "e.occurred_at, e.id", stop_columns, stop_source)
+        match, s_rn = "p.pk = s.pk", ""
     else:
-        partition, match = "e.case_id", "p.rn = s.rn"
-    return s_cte + f""",
+        stop_list = ", ".join(f"{expr} AS {alias}" for expr, alias in stop_columns)
+        p = (f"SELECT {stop_list}, ROW_NUMBER() OVER (PARTITION BY e.case_id ORDER BY e.occurred_at, e.id) AS rn "
+             f"{stop_source}")
+        match, s_rn = "p.rn = s.rn", ", ROW_NUMBER() OVER (PARTITION BY e.case_id ORDER BY e.occurred_at, e.id) AS rn"
+    return f"""
+        s AS {m}(SELECT {columns}{s_rn} {start_source}),
         f AS (SELECT case_id, MIN(occurred_at) AS first_at FROM s GROUP BY case_id),
-        p AS (
-            SELECT e.id, e.case_id, e.kind, e.occurred_at, e.actor_organisation_id AS org_id,
-                   {stop_date.format(a='e')} AS stop_date_text, {pair} AS pk,
-                   ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY e.occurred_at, e.id) AS rn
-            FROM core_event e JOIN f ON f.case_id = e.case_id
-            WHERE e.kind IN {stops} AND e.occurred_at >= f.first_at AND e.occurred_at < %(cutoff)s {in_scope}
-                  {_stop_filter(d, standard, params, 'e')}
-        ),
+        p AS {m}({p}),
         y AS (
             SELECT s.id AS start_id, p.id AS stop_id, s.case_id, s.la_id, s.org_id AS start_org, p.org_id AS stop_org,
                    s.occurred_at AS started_at, p.occurred_at AS stopped_at, p.kind AS stop_kind,
@@ -387,6 +403,8 @@ def _fill_scope(cursor, d: Dialect, *, since: int, old_cutoff: dt.datetime, cuto
         WHERE kind IN {kind_list} AND occurred_at >= %(old_cutoff)s AND occurred_at < %(cutoff)s
           AND case_id IS NOT NULL""", params.values)
     cases = cursor.rowcount
+    if d.pg:
+        cursor.execute("ANALYZE sla_scope_case")  # a temporary table has no statistics until it is analysed
     cursor.execute(f"""
         INSERT INTO sla_scope_la (la_id)
         SELECT la_id FROM core_event WHERE id > %(since)s AND case_id IS NULL AND la_id IS NOT NULL
@@ -394,7 +412,28 @@ def _fill_scope(cursor, d: Dialect, *, since: int, old_cutoff: dt.datetime, cuto
         SELECT la_id FROM core_event
         WHERE kind IN {kind_list} AND occurred_at >= %(old_cutoff)s AND occurred_at < %(cutoff)s
           AND case_id IS NULL AND la_id IS NOT NULL""", params.values)
-    return cases, cursor.rowcount
+    las = cursor.rowcount
+    if d.pg:
+        cursor.execute("ANALYZE sla_scope_la")
+    return cases, las
+
+
+def _drop_indexes(cursor, table: str) -> list[str]:
+    """PostgreSQL: drop a table's unique constraints and indexes (not its primary key); return the statements
+    that make them again."""
+    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE conrelid = %s::regclass AND contype = 'u'", [table])
+    constraints = cursor.fetchall()
+    cursor.execute("SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
+                   "AND i.tablename = %s AND i.indexname NOT IN (SELECT conname FROM pg_constraint "
+                   "WHERE conrelid = %s::regclass AND contype IN ('p', 'u'))", [table, table])
+    indexes = cursor.fetchall()
+    for name, _ in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    return ([definition for _, definition in indexes]
+            + [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in constraints])
 
 
 def _lock(cursor, d: Dialect) -> None:
@@ -434,12 +473,13 @@ def measurements_refresh(*, as_of: dt.date, since: int | None = None, full: bool
             scope = _Scope("la", la_id)
             for standard in chosen:
                 counts[standard.code] = _refresh_standard(cursor, d, standard, scope, units, cutoff, la_id=la_id)
-            cursor.execute("DROP TABLE IF EXISTS sla_scope_group")
+            cursor.execute("DROP TABLE IF EXISTS sla_delta")
             return counts
         last = RefreshRun.objects.filter(finished_at__isnull=False).first()
         cursor.execute("SELECT MAX(id) FROM core_event")
         max_id = cursor.fetchone()[0] or 0
         full = full or last is None or as_of < last.as_of
+        rebuild: list[str] = []
         if full:
             scope = _Scope("full")
             since_id = None
@@ -448,9 +488,11 @@ def measurements_refresh(*, as_of: dt.date, since: int | None = None, full: bool
                 # planner cannot tell, as it underestimates "the first event of a case").
                 cursor.execute("SET LOCAL enable_nestloop = off")
                 if not standards:
-                    # No dead rows to vacuum afterwards; readers wait for this transaction (it is rare: the first
-                    # run, a past as_of, a changed standard or calendar).
+                    # No dead rows to vacuum afterwards, and the indexes built once at the end (sorted) instead of
+                    # maintained row by row; readers wait for this transaction (it is rare: the first run, a past
+                    # as_of, a changed standard or calendar).
                     cursor.execute("TRUNCATE sla_measurement, sla_summary")
+                    rebuild = _drop_indexes(cursor, "sla_measurement")
         else:
             since_id = since if since is not None else max(last.max_event_id - WATERMARK_MARGIN, 0)
             kinds = sorted(set().union(*(s.all_kinds() for s in chosen))) if chosen else []
@@ -464,8 +506,14 @@ def measurements_refresh(*, as_of: dt.date, since: int | None = None, full: bool
             started = time.perf_counter()
             counts[standard.code] = _refresh_standard(cursor, d, standard, scope, units, cutoff)
             timings[standard.code] = round(time.perf_counter() - started, 3)
+        if rebuild:
+            started = time.perf_counter()
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            for statement in rebuild:
+                cursor.execute(statement)
+            timings["indexes"] = round(time.perf_counter() - started, 3)
         if not full:
-            for table in ("sla_scope_case", "sla_scope_la", "sla_scope_group"):
+            for table in ("sla_scope_case", "sla_scope_la", "sla_delta"):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
         if d.pg and (full or sum(v for k, v in counts.items() if not k.startswith("scope_")) > 100_000):
             cursor.execute("ANALYZE sla_measurement")
@@ -476,18 +524,34 @@ def measurements_refresh(*, as_of: dt.date, since: int | None = None, full: bool
     return run
 
 
+_SUMMARY_KEY = "standard_id, la_id, site_key, \"month\", stop_month, days"
+
+
+def _summary_rows(d: Dialect, where: str, table: str = "sla_measurement") -> str:
+    """The summary's key and counts for the stopped measurements of `table` that match `where`."""
+    met = "CASE WHEN NOT m.failed AND (m.due_on IS NULL OR m.stop_on <= m.due_on) THEN 1 ELSE 0 END"
+    stop_month = d.month_start("m.stop_on")
+    return f"""
+        SELECT m.standard_id, m.la_id, COALESCE(m.site_id, 0) AS site_key, m.month, {stop_month} AS stop_month,
+               COALESCE(m.working_days, -1) AS days, COUNT(*) AS items, SUM({met}) AS met
+        FROM {table} m
+        WHERE m.stop_on IS NOT NULL {where}
+        GROUP BY m.standard_id, m.la_id, COALESCE(m.site_id, 0), m.month, {stop_month}, COALESCE(m.working_days, -1)"""
+
+
 def _refresh_standard(cursor, d: Dialect, standard: Standard, scope: _Scope, units: dict, cutoff: dt.datetime,
                       la_id: int | None = None) -> int:
-    """Delete the standard's measurements in scope, compute them again, and recount the summary of the LA-months
-    they were in (before and after)."""
+    """Delete the standard's measurements in scope and compute them again; keep the summary in step (for a
+    scope: take away the replaced items' counts and add the new ones')."""
     scoped = scope.measurements(standard)
     values = {"std": standard.pk, **({"scope_la": la_id} if scope.kind == "la" else {})}
     if scope.kind != "full":
-        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS sla_scope_group (la_id bigint, month date)")
-        cursor.execute("DELETE FROM sla_scope_group")
-        group_sql = (f"INSERT INTO sla_scope_group (la_id, month) SELECT DISTINCT la_id, month FROM sla_measurement "
-                     f"WHERE standard_id = %(std)s {scoped}")
-        cursor.execute(group_sql, values)
+        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS sla_delta (standard_id bigint, la_id bigint, "
+                       "site_key bigint, month date, stop_month date, days integer, items integer, met integer)")
+        cursor.execute("DELETE FROM sla_delta")
+        cursor.execute(f"INSERT INTO sla_delta ({_SUMMARY_KEY}, items, met) "
+                       f"SELECT {_SUMMARY_KEY}, -items, -met FROM ({_summary_rows(d, 'AND m.standard_id = %(std)s ' + scoped)}) old",
+                       values)
     cursor.execute(f"DELETE FROM sla_measurement WHERE standard_id = %(std)s {scoped}", values)
     inserted = 0
     if standard.start_kinds:
@@ -497,27 +561,31 @@ def _refresh_standard(cursor, d: Dialect, standard: Standard, scope: _Scope, uni
             params.values.pop("scope_la", None)
         cursor.execute(sql, params.values)
         inserted = cursor.rowcount
-    _summarise(cursor, d, standard, scoped="" if scope.kind == "full" else group_sql, values=values)
+    if scope.kind == "full":
+        cursor.execute("DELETE FROM sla_summary WHERE standard_id = %(std)s", {"std": standard.pk})
+        cursor.execute(f"INSERT INTO sla_summary ({_SUMMARY_KEY}, items, met) "
+                       f"SELECT {_SUMMARY_KEY}, items, met FROM ({_summary_rows(d, 'AND m.standard_id = %(std)s')}) new",
+                       {"std": standard.pk})
+        cursor.execute(f"""
+            INSERT INTO sla_summary ({_SUMMARY_KEY}, items, met)
+            SELECT standard_id, 0, site_key, "month", stop_month, days, SUM(items), SUM(met) FROM sla_summary
+            WHERE standard_id = %(std)s AND la_id <> 0
+            GROUP BY standard_id, site_key, "month", stop_month, days""", {"std": standard.pk})
+    else:
+        cursor.execute(f"INSERT INTO sla_delta ({_SUMMARY_KEY}, items, met) "
+                       f"SELECT {_SUMMARY_KEY}, items, met FROM ({_summary_rows(d, 'AND m.standard_id = %(std)s ' + scoped)}) new",
+                       values)
+        # The totals for every LA (la_id 0) move by the same amounts.
+        cursor.execute(f"INSERT INTO sla_delta ({_SUMMARY_KEY}, items, met) "
+                       f"SELECT standard_id, 0, site_key, \"month\", stop_month, days, items, met FROM sla_delta")
+        cursor.execute(f"""
+            INSERT INTO sla_summary ({_SUMMARY_KEY}, items, met)
+            SELECT {_SUMMARY_KEY}, SUM(items), SUM(met) FROM sla_delta WHERE TRUE
+            GROUP BY {_SUMMARY_KEY}
+            ON CONFLICT ({_SUMMARY_KEY}) DO UPDATE SET items = sla_summary.items + excluded.items,
+                                                     met = sla_summary.met + excluded.met""")
+        cursor.execute("DELETE FROM sla_summary WHERE standard_id = %(std)s AND items = 0", {"std": standard.pk})
     return inserted
-
-
-def _summarise(cursor, d: Dialect, standard: Standard, *, scoped: str, values: dict) -> None:
-    """Recount the summary of stopped items: everything for the standard, or the LA-months in sla_scope_group."""
-    met = "CASE WHEN NOT m.failed AND (m.due_on IS NULL OR m.stop_on <= m.due_on) THEN 1 ELSE 0 END"
-    in_groups = ""
-    if scoped:
-        cursor.execute(scoped, values)  # the LA-months of the new measurements too
-        in_groups = ("AND EXISTS (SELECT 1 FROM sla_scope_group g WHERE g.la_id = {t}.la_id AND g.month = {t}.month)")
-    cursor.execute(f"DELETE FROM sla_summary WHERE standard_id = %(std)s {in_groups.format(t='sla_summary')}",
-                   {"std": standard.pk})
-    cursor.execute(f"""
-        INSERT INTO sla_summary (standard_id, la_id, site_id, "month", stop_month, working_days, items, met)
-        SELECT m.standard_id, m.la_id, m.site_id, m.month, {d.month_start('m.stop_on')}, m.working_days, COUNT(*),
-               SUM({met})
-        FROM sla_measurement m
-        WHERE m.standard_id = %(std)s AND m.stop_on IS NOT NULL {in_groups.format(t='m')}
-        GROUP BY m.standard_id, m.la_id, m.site_id, m.month, {d.month_start('m.stop_on')}, m.working_days""",
-                   {"std": standard.pk})
 
 
 def last_refresh() -> RefreshRun | None:

@@ -199,7 +199,9 @@ class Measurement(models.Model):
             models.Index(fields=["month", "start_on"], name="sla_m_month"),
             models.Index(fields=["la", "month"], name="sla_m_la_month"),
             # What the summary does not hold: items still open, or stopped in the month asked about.
-            models.Index(fields=["stop_on"], name="sla_m_stop"),
+            models.Index(fields=["stop_on", "month"], name="sla_m_stop_month"),
+            # The items behind a figure, in the order their clocks started.
+            models.Index(fields=["standard", "start_on", "id"], name="sla_m_standard_start"),
             models.Index(fields=["case_id"], name="sla_m_case"),
             # The teams' queues: what is still open, by due date.
             models.Index(fields=["site", "due_on"], name="sla_m_site_open", condition=Q(stop_on__isnull=True)),
@@ -217,29 +219,35 @@ class Measurement(models.Model):
 
 class Summary(models.Model):
     """The measurements that have stopped, counted per standard, LA, responsible unit, month started, month
-    stopped and working days taken: refreshed with the measurements, in the same transaction.
+    stopped and working days taken: kept in step with the measurements by each refresh, in the same transaction
+    (an incremental refresh adds the counts of the items it computed and takes away those of the items it
+    replaced).
 
     An item that stopped before the month of the day asked about is met or breached whatever that day is, so the
     dashboards read these counts for them (a few hundred thousand rows for every LA over a year, instead of
     millions of items) and read the items themselves only for what is still open or stopped this month.
+    Keys are never NULL, so that a key is unique: `site_key` 0 means the LA is responsible; `days` -1 means the
+    standard is not a clock (a share). Rows with `la_id` 0 are the totals for every LA (the DM dashboard reads a
+    few thousand rows for a year).
     """
 
     standard = models.ForeignKey(Standard, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    la = models.ForeignKey("partners.Organisation", on_delete=models.DO_NOTHING, db_constraint=False,
-                           related_name="+")
-    site = models.ForeignKey("partners.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, null=True,
-                             related_name="+")
+    la_id = models.BigIntegerField()
+    site_key = models.BigIntegerField()
     month = models.DateField()
     stop_month = models.DateField()
-    working_days = models.IntegerField(null=True)
+    days = models.IntegerField()
     items = models.IntegerField()
     met = models.IntegerField()
 
     class Meta:
+        constraints = [models.UniqueConstraint(fields=["standard", "la_id", "site_key", "month", "stop_month", "days"],
+                                               name="sla_summary_key")]
         indexes = [
             models.Index(fields=["month"], name="sla_s_month",
-                         include=["standard", "site", "stop_month", "working_days", "items", "met"]),
-            models.Index(fields=["la", "month"], name="sla_s_la_month"),
+                         include=["standard", "site_key", "stop_month", "days", "items", "met"]),
+            models.Index(fields=["la_id", "month"], name="sla_s_la_month"),
+            models.Index(fields=["standard"], condition=Q(items=0), name="sla_s_empty"),
         ]
 
     def __str__(self) -> str:

@@ -19,7 +19,7 @@ from liaison.sla.models import Breach, LocalTarget, Measurement, Standard
 from liaison.sla.periods import Period, sla_year, sla_year_label
 from liaison.sla.quality import fault_counts
 
-PDF_BREACH_LINES = 150
+PDF_BREACH_LINES = 60
 NO_REASON = "No reason recorded"
 
 
@@ -65,7 +65,10 @@ def _breaches(la: Organisation, period: Period, as_of: dt.date):
             .select_related("standard", "la", "site").order_by("standard__position", "start_on", "id"))
 
 
-def statement_data(*, la: Organisation, year: int, as_of: dt.date, breach_limit: int | None = None) -> Statement:
+def statement_data(*, la: Organisation, year: int, as_of: dt.date, breach_limit: int | None = None,
+                   explained_only: bool = False) -> Statement:
+    """Everything the statement shows. `breaches` lists every breach (Excel), or with `explained_only` those with a
+    recorded reason (the PDF: the unexplained are counted in the reasons table), up to `breach_limit`."""
     period = sla_year(year)
     board = dashboard(as_of=as_of, period=period, la_id=la.pk)
     standards = [sf.standard for sf in board.rows]
@@ -79,7 +82,10 @@ def statement_data(*, la: Organisation, year: int, as_of: dt.date, breach_limit:
         if standard_id in by_standard:
             by_standard[standard_id].count += n
             by_standard[standard_id].reasons[reason or NO_REASON] += n
-    lines = list(qs[:breach_limit] if breach_limit is not None else qs)
+    if explained_only:
+        lines = list(qs.exclude(reason__isnull=True).exclude(reason="")[:breach_limit])
+    else:
+        lines = list(qs[:breach_limit] if breach_limit is not None else qs)
     return Statement(la=la, period=period, as_of=as_of, board=board,
                      national={s.pk: national_limit_text(s, min(period.end, as_of)) for s in standards},
                      targets=targets, breaches=lines, breach_total=sum(b.count for b in by_standard.values()),

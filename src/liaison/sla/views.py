@@ -173,18 +173,24 @@ def dashboard(request):
         cells = []
         for m in board.months:
             mf = sf.by_month.get(m)
-            cells.append({"text": _number(mf.percent_met, "%") if mf else "", "sub": f"{mf.met} of {mf.decided}",
-                          "url": f"{link}measured&month={m:%Y-%m}", "month": m} if mf else None)
+            cells.append({"text": _number(mf.percent_met, "%") or "–", "sub": f"{mf.met} of {mf.decided}",
+                          "url": f"{link}measured&month={m:%Y-%m}", "label": f"for {s.code} in {m:%B %Y}"}
+                         if mf else None)
         month_rows.append({"standard": s, "cells": cells})
     by_site = _by_site(board) if request.user.is_dm_user and not scope.site else None
     las, sites = _dm_choices() if request.user.is_dm_user else ([], [])
     return render(request, "sla/dashboard.html", {
         "board": board, "period": period, "as_of": as_of, "scope": scope, "rows": rows, "charts": charts,
         "month_rows": month_rows, "by_site": by_site, "las": las, "sites": sites,
-        "periods": period_choices(today=as_of), "refresh": last_refresh(),
+        "periods": _choices(period_choices(today=as_of), period.key), "refresh": last_refresh(),
         "csv_url": _url("sla:dashboard_csv", base), "xlsx_url": _url("sla:dashboard_xlsx", base),
         "is_today": as_of == timezone.localdate(), "year_label": year_label,
     })
+
+
+def _choices(groups, chosen: str):
+    """The period picker's options with the chosen one marked (cheaper than comparing in the template)."""
+    return [(group, [(key, label, key == chosen) for key, label in options]) for group, options in groups]
 
 
 def _number(value, suffix: str = "") -> str:
@@ -457,7 +463,8 @@ def quality(request):
     faults = fault_counts(la_id=scope.la_id, start=period.start, end=min(period.end, as_of))[:10]
     las, _ = _dm_choices() if request.user.is_dm_user else ([], [])
     return render(request, "sla/quality.html", {
-        "period": period, "periods": period_choices(today=as_of), "scope": scope, "rows": rows, "by_month": by_month,
+        "period": period, "periods": _choices(period_choices(today=as_of), period.key), "scope": scope, "rows": rows,
+        "by_month": by_month,
         "totals": totals, "faults": faults, "las": las, "as_of": as_of,
         "base": {"period": period.key, **({"as_of": as_of.isoformat()} if as_of != timezone.localdate() else {})},
     })
@@ -505,18 +512,19 @@ def statement(request):
     })
 
 
-def _statement_for_download(request, *, breach_limit: int | None = None) -> statements.Statement:
+def _statement_for_download(request, *, breach_limit: int | None = None,
+                            explained_only: bool = False) -> statements.Statement:
     as_of = _as_of(request)
     la = _statement_la(request, request.GET.get("la"))
     if la is None:
         raise Http404("Choose a Local Authority")
     return statements.statement_data(la=la, year=_year(request, request.GET.get("year"), as_of), as_of=as_of,
-                                     breach_limit=breach_limit)
+                                     breach_limit=breach_limit, explained_only=explained_only)
 
 
 @sla_user_required
 def statement_pdf(request):
-    s = _statement_for_download(request, breach_limit=statements.PDF_BREACH_LINES)
+    s = _statement_for_download(request, breach_limit=statements.PDF_BREACH_LINES, explained_only=True)
     return FileResponse(io.BytesIO(statements.statement_pdf(s)), as_attachment=True,
                         filename=statements.filename(s, "pdf"), content_type="application/pdf")
 

@@ -43,6 +43,10 @@ def due(now: dt.datetime) -> list[Job]:
     if apps.is_installed("liaison.governance") and local.hour >= REMINDERS_FROM_HOUR:
         # Once a day from 07:00; each reminder is e-mailed at most once a day however often this runs.
         jobs.append(Job("reminders", local.date().isoformat()))
+    if apps.is_installed("liaison.sla"):
+        from liaison.sla.schedule import due_jobs
+
+        jobs += [Job(name, argument) for name, argument in due_jobs(local)]
     return jobs
 
 
@@ -64,6 +68,10 @@ def enqueue_due(now: dt.datetime, *, already: set[Job]) -> list[Job]:
             from liaison.governance.tasks import send_reminders
 
             send_reminders.enqueue()
+        elif job.name.startswith("sla-"):
+            from liaison.sla.schedule import enqueue
+
+            enqueue(job.name, job.argument)
         already.add(job)
         enqueued.append(job)
     return enqueued
