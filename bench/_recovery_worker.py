@@ -43,8 +43,37 @@ def backend_cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def server_cpu_seconds() -> float | None:
+    """CPU time of the whole PostgreSQL server on this machine: every postgres process (backends, WAL writer,
+    checkpointer, ...) plus what the postmaster has collected from backends that have exited (a run that posts
+    from several sessions closes them before it returns). None where /proc cannot be read."""
+    try:
+        procs = {}
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{name}/stat") as fh:
+                    text = fh.read()
+            except OSError:
+                continue
+            comm = text[text.index("(") + 1:text.rindex(")")]
+            fields = text.rsplit(")", 1)[1].split()
+            procs[int(name)] = (comm, int(fields[1]), [int(f) for f in fields[11:15]])
+        total = 0
+        for comm, ppid, (utime, stime, cutime, cstime) in procs.values():
+            if comm == "postgres":
+                total += utime + stime
+                if procs.get(ppid, ("",))[0] != "postgres":  # the postmaster: add its exited children
+                    total += cutime + cstime
+        return total / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class Clock:
-    """Wall time, this process's CPU time and the database backend's CPU time of what runs inside it."""
+    """Wall time, this process's CPU time and the database's CPU time of what runs inside it (this session's
+    backend, and the whole server's)."""
 
     def __enter__(self):
         from django.db import connection
@@ -52,6 +81,7 @@ class Clock:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             self.pid = cursor.fetchone()[0]
+        self.server0 = server_cpu_seconds()
         self.backend0, self.cpu0, self.wall0 = backend_cpu_seconds(self.pid), time.process_time(), time.perf_counter()
         return self
 
@@ -60,11 +90,13 @@ class Clock:
         self.cpu_seconds = time.process_time() - self.cpu0
         backend = backend_cpu_seconds(self.pid)
         self.backend_cpu_seconds = None if backend is None or self.backend0 is None else backend - self.backend0
+        server = server_cpu_seconds()
+        self.server_cpu_seconds = None if server is None or self.server0 is None else server - self.server0
         return False
 
     def as_dict(self) -> dict:
         return {"seconds": self.seconds, "python_cpu_seconds": self.cpu_seconds,
-                "db_cpu_seconds": self.backend_cpu_seconds}
+                "db_cpu_seconds": self.backend_cpu_seconds, "server_cpu_seconds": self.server_cpu_seconds}
 
 
 def cmd_user(args) -> dict:
@@ -84,7 +116,9 @@ def cmd_deduction(args) -> dict:
     week = dt.date.fromisoformat(args.week)
     now = dt.datetime.fromisoformat(args.now)
     with Clock() as clock:
-        run = deduction_run(week_start=week, now=now)
+        from liaison.recovery.ledger import RUN_CHUNK
+
+        run = deduction_run(week_start=week, now=now, chunk=int(os.environ.get("BENCH_CHUNK", RUN_CHUNK)))
     return {**clock.as_dict(), "state": run.state, "counts": run.counts, "run_id": run.pk}
 
 

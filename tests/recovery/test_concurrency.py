@@ -45,3 +45,17 @@ def test_two_workers_running_the_same_week_post_each_deduction_once(loaded_debt)
     assert rows == sorted((d.pk, 1395) for d in debts)
     for debt in Debt.objects.filter(pk__in=[d.pk for d in debts]):
         assert debt.cleared_pence == 1395
+
+
+def test_one_run_posts_its_chunks_from_two_sessions_at_once(loaded_debt):
+    from liaison.recovery.models import DeductionRun
+
+    debts = [loaded_debt(balance=f"{30 + n}.00") for n in range(12)]
+    debts[0].__class__.objects.filter(pk=debts[0].pk).update(original_balance_pence=1395)  # paid in full this week
+    run = deduction_run(week_start=FIRST_WEEK, now=NOW, chunk=2, workers=2)
+    assert run.state == DeductionRun.State.DONE and run.counts == {"posted": 12, "paid_in_full": 1}
+    assert not run.chunks.filter(done_at__isnull=True).exists() and run.chunks.count() >= 6
+    assert run.postings.count() == run.chunks.count()  # one posting per chunk, whichever session posted it
+    rows = sorted(LedgerEntry.objects.values_list("debt_id", "amount_pence"))
+    assert rows == sorted((d.pk, 1395) for d in debts)
+    assert Debt.objects.get(pk=debts[0].pk).status == Debt.Status.PAID_IN_FULL

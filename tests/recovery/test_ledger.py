@@ -43,8 +43,9 @@ def test_a_week_posts_one_deduction_at_the_rate_and_the_balance_is_derived(loade
 def test_rerunning_a_week_posts_nothing_new(loaded_debt):
     debt = loaded_debt()
     deduction_run(week_start=week(0), now=NOW)
-    DeductionRun.objects.all().delete() if False else None
-    DeductionRun.objects.filter(week_start=week(0)).update(state="RUNNING", last_debt_id=0)  # force a full re-run
+    run = DeductionRun.objects.get(week_start=week(0))
+    run.chunks.all().delete()  # force a full re-run
+    DeductionRun.objects.filter(pk=run.pk).update(state="RUNNING")
     deduction_run(week_start=week(0), now=NOW)
     assert len(ledger(debt)) == 1
     debt.refresh_from_db()
@@ -165,7 +166,8 @@ def test_a_run_killed_part_way_then_rerun_gives_the_same_ledger(loaded_debt):
     with pytest.raises(Killed):
         deduction_run(week_start=week(0), now=NOW, chunk=2, after_chunk=kill_after_first)
     run = DeductionRun.objects.get(week_start=week(0))
-    assert run.state == DeductionRun.State.RUNNING and run.last_debt_id > 0
+    assert run.state == DeductionRun.State.RUNNING
+    assert run.chunks.filter(done_at__isnull=False).count() == 1 and run.chunks.filter(done_at__isnull=True).exists()
     partial = LedgerEntry.objects.count()
     assert 0 < partial < len(debts)
     deduction_run(week_start=week(0), now=NOW, chunk=2)
@@ -210,3 +212,46 @@ def test_the_database_refuses_reversing_an_entry_twice(loaded_debt):
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerEntry.objects.create(debt=debt, la_id=debt.la_id, kind="REVERSAL", is_cash=True, amount_pence=-1395,
                                    effective_date=week(1), recorded_at=NOW, reverses=entry, posting=posting)
+
+
+def _entry(debt, posting, **fields):
+    values = {"debt_id": debt.pk, "la_id": debt.la_id, "kind": "REVERSAL", "is_cash": True, "amount_pence": -1,
+              "effective_date": week(1), "recorded_at": NOW, "posting": posting}
+    return LedgerEntry(**{**values, **fields})
+
+
+def test_the_database_refuses_an_entry_naming_a_debt_posting_or_benefit_that_does_not_exist(loaded_debt):
+    debt = loaded_debt()
+    deduction_run(week_start=week(0), now=NOW)
+    entry = LedgerEntry.objects.get(debt=debt)
+    posting = Posting.objects.create(created_at=NOW, kind="test")
+    wrong = [
+        {"debt_id": debt.pk + 1000},  # no such debt
+        {"posting_id": posting.pk + 1000, "posting": None},  # no such posting
+        {"benefit_id": "NOPE"},  # no such benefit
+        {"reverses_id": entry.pk + 1000},  # no such entry
+    ]
+    for fields in wrong:
+        values = {"reverses": entry, **fields}
+        if values.get("posting", posting) is None:
+            values.pop("posting")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            LedgerEntry.objects.bulk_create([_entry(debt, posting, **values)])
+    # ... and an entry of another LA than its debt's (the remittance pays an entry to its LA).
+    from liaison.partners.models import Organisation
+    other = Organisation.objects.exclude(pk=debt.la_id).first()
+    assert other is not None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LedgerEntry.objects.bulk_create([_entry(debt, posting, reverses=entry, la_id=other.pk)])
+    assert ledger(debt) == [("DEDUCTION", 1395, week(0))]
+
+
+def test_the_database_refuses_to_delete_a_debt_or_posting_that_entries_name(loaded_debt):
+    debt = loaded_debt()
+    deduction_run(week_start=week(0), now=NOW)
+    entry = LedgerEntry.objects.get(debt=debt)
+    # Below the ORM's own PROTECT check: straight to the database.
+    for model, pk in ((Debt, debt.pk), (Posting, entry.posting_id)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            model.objects.filter(pk=pk)._raw_delete(using="default")
+    assert Debt.objects.filter(pk=debt.pk).exists() and ledger(debt) == [("DEDUCTION", 1395, week(0))]

@@ -8,11 +8,13 @@ same transaction as every posting so the database can refuse a balance below zer
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from liaison.core import timeline
@@ -23,7 +25,7 @@ from liaison.notices.services import NoticeRequest, notices_issue
 from liaison.partners.models import Organisation
 from liaison.recovery import events
 from liaison.recovery.models import (
-    Debt, DebtRate, DeductionRun, HardshipApplication, LedgerEntry, Posting, RecoveryRate, Suspension,
+    Debt, DebtRate, DeductionRun, DeductionRunChunk, HardshipApplication, LedgerEntry, Posting, RecoveryRate, Suspension,
 )
 
 RUN_CHUNK = 50_000
@@ -92,7 +94,7 @@ def _deduction_sql() -> str:
               AND (s.la_id IS NULL OR s.la_id = d.la_id) AND (s.benefit_id IS NULL OR s.benefit_id = a.benefit_id))
     ) due
     WHERE {_least('rate', 'balance', 'headroom')} > 0
-    ON CONFLICT (debt_id, week_start) WHERE kind = 'DEDUCTION' DO NOTHING
+    ON CONFLICT (debt_id, week_start, kind) DO NOTHING
     """
 
 
@@ -122,13 +124,17 @@ def _rates_for(week_start: dt.date) -> RecoveryRate:
 
 
 def deduction_run(*, week_start: dt.date, now: dt.datetime | None = None, chunk: int = RUN_CHUNK,
-                  after_chunk=None) -> DeductionRun:
+                  after_chunk=None, workers: int | None = None) -> DeductionRun:
     """Post one week's deductions for every debt in recovery whose debtor has a current prescribed award.
 
-    Set-based (one INSERT … SELECT and one UPDATE per chunk of debts, never a query per debt), idempotent (a
-    week's deduction for a debt is posted once: a unique constraint), safe with two workers at once, and
-    resumable: each chunk commits with the run's progress, and a re-run carries on (and would post nothing twice
-    anyway). Debts paid in full by the run are closed and their LAs sent HBPIF.
+    Set-based (one statement per chunk of debts, never a query per debt), idempotent (a week's deduction for a debt
+    is posted once: a unique index), safe with any number of workers at once, and resumable: the run's debts are
+    split into chunks (`DeductionRunChunk`), each posted and marked done in one transaction by whichever worker
+    claims it (row locks, SKIP LOCKED), so a run killed part way keeps what it finished and a re-run carries on.
+    Debts paid in full by the run are closed and their LAs sent HBPIF.
+
+    `workers`: how many chunks are posted at once, each in its own database session (PostgreSQL, outside any
+    transaction of the caller's, which other sessions could not see); default `LIAISON_DEDUCTION_WORKERS` (2).
     """
     if week_start.weekday() != 0:
         raise ApplicationError("A deduction run is for a benefit week: give its Monday.")
@@ -137,40 +143,88 @@ def deduction_run(*, week_start: dt.date, now: dt.datetime | None = None, chunk:
     run, _ = DeductionRun.objects.get_or_create(week_start=week_start, defaults={"started_at": now})
     if run.state == DeductionRun.State.DONE:
         return run
-    top = Debt.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    first = Debt.objects.order_by("id").values_list("id", flat=True).first() or 1
+    _plan_chunks(run, chunk)
     params: dict[str, Any] = {
         "week_start": week_start, "week_end": week_start + dt.timedelta(days=6),
         "pay_day": week_start + dt.timedelta(days=6), "now": now, "true": True,
         "standard": rates.standard_weekly_pence, "fraud": rates.fraud_weekly_pence,
     }
-    sql = _deduction_sql()
-    lo = max(run.last_debt_id, first - 1)
-    while lo < top:
-        hi = lo + chunk
-        with transaction.atomic():
-            locked = DeductionRun.objects.select_for_update().get(pk=run.pk)
-            if locked.last_debt_id >= hi:  # another worker did this chunk while we waited
-                lo = locked.last_debt_id
-                continue
-            posting = Posting.objects.create(created_at=now, kind="deduction-run", run=run)
-            posted = _post_chunk(sql, {**params, "lo": lo, "hi": hi, "posting": posting.pk})
-            closed = _close_paid_in_full(posting=posting, now=now, debt_ids=(lo, hi))
-            counts = dict(locked.counts)
-            counts["posted"] = counts.get("posted", 0) + posted
-            counts["paid_in_full"] = counts.get("paid_in_full", 0) + closed
-            DeductionRun.objects.filter(pk=run.pk).update(last_debt_id=hi, counts=counts)
-        lo = hi
-        if after_chunk:
-            after_chunk(hi)
-    DeductionRun.objects.filter(pk=run.pk).update(state=DeductionRun.State.DONE, finished_at=timezone.now())
-    run.refresh_from_db()
+    if workers is None:
+        workers = getattr(settings, "LIAISON_DEDUCTION_WORKERS", 2)
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        workers = 1
+    if workers <= 1:
+        _work_chunks(run, params, now=now, after_chunk=after_chunk)
+    else:
+        _in_parallel(workers, lambda: _work_chunks(run, params, now=now, after_chunk=after_chunk))
+    with transaction.atomic():
+        run = DeductionRun.objects.select_for_update().get(pk=run.pk)
+        chunks = run.chunks.aggregate(left=Count("pk", filter=Q(done_at__isnull=True)), posted=Sum("posted"),
+                                      paid_in_full=Sum("paid_in_full"))
+        if run.state != DeductionRun.State.DONE and not chunks["left"]:
+            run.state, run.finished_at = DeductionRun.State.DONE, timezone.now()
+            run.counts = {"posted": chunks["posted"] or 0, "paid_in_full": chunks["paid_in_full"] or 0}
+            run.save(update_fields=["state", "finished_at", "counts"])
     return run
 
 
-def _post_chunk(sql: str, params: dict[str, Any]) -> int:
+def _plan_chunks(run: DeductionRun, chunk: int) -> None:
+    """Cover every debt that exists now with chunks (a resumed run also takes debts opened since it started)."""
+    with transaction.atomic():
+        DeductionRun.objects.select_for_update().get(pk=run.pk)  # one planner at a time
+        planned = run.chunks.order_by("-hi").values_list("hi", flat=True).first()
+        top = Debt.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        lo = planned if planned is not None else (Debt.objects.order_by("id").values_list("id", flat=True).first()
+                                                  or 1) - 1
+        DeductionRunChunk.objects.bulk_create(
+            [DeductionRunChunk(run=run, lo=at, hi=min(at + chunk, top)) for at in range(lo, top, chunk)])
+
+
+def _in_parallel(workers: int, work) -> None:
+    """Run `work` in `workers` threads, each with its own database connection; re-raise the first failure."""
+    errors: list[BaseException] = []
+
+    def worker():
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, name=f"deduction-run-{n}") for n in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
+def _work_chunks(run: DeductionRun, params: dict[str, Any], *, now: dt.datetime, after_chunk) -> None:
+    """Claim and post chunks until none is left: first those no other worker holds; then wait for any still held
+    (if its worker died, its transaction rolled back and the chunk is ours)."""
+    sql = _deduction_sql()
+    while True:
+        with transaction.atomic():
+            undone = DeductionRunChunk.objects.filter(run=run, done_at__isnull=True).order_by("lo")
+            claimed = undone.select_for_update(skip_locked=True).first() or undone.select_for_update().first()
+            if claimed is None:
+                return
+            if claimed.done_at is not None:  # (a blocking claim re-reads the row: done while we waited)
+                continue
+            posting = Posting.objects.create(created_at=now, kind="deduction-run", run=run)
+            posted, cleared_ids = _post_chunk(sql, {**params, "lo": claimed.lo, "hi": claimed.hi,
+                                                    "posting": posting.pk})
+            closed = _close_paid_in_full(posting=posting, now=now, debt_ids=cleared_ids)
+            DeductionRunChunk.objects.filter(pk=claimed.pk).update(done_at=now, posted=posted, paid_in_full=closed)
+        if after_chunk:
+            after_chunk(claimed.hi)
+
+
+def _post_chunk(sql: str, params: dict[str, Any]) -> tuple[int, list[int]]:
     """Write a chunk's deductions (`sql`, its posting in `params`) and add them to their debts' cleared_pence, in the
-    caller's transaction. Returns how many entries were posted.
+    caller's transaction. Returns how many entries were posted and the debts they cleared to nothing.
 
     PostgreSQL: one statement (the INSERT's rows feed the UPDATE straight away, so the entries just written are not
     looked up again). Elsewhere: the INSERT, then the UPDATE from the posting's entries (_APPLY_SQL).
@@ -183,23 +237,32 @@ def _post_chunk(sql: str, params: dict[str, Any]) -> int:
                 applied AS (
                     UPDATE recovery_debt SET cleared_pence = recovery_debt.cleared_pence + t.total
                     FROM (SELECT debt_id, SUM(amount_pence) AS total FROM posted GROUP BY debt_id) AS t
-                    WHERE recovery_debt.id = t.debt_id RETURNING 1)
-                SELECT (SELECT COUNT(*) FROM posted), (SELECT COUNT(*) FROM applied)""", params)
-            return cursor.fetchone()[0]
+                    WHERE recovery_debt.id = t.debt_id
+                    RETURNING recovery_debt.id, recovery_debt.cleared_pence = recovery_debt.original_balance_pence
+                      AS cleared)
+                SELECT (SELECT COUNT(*) FROM posted), ARRAY(SELECT id FROM applied WHERE cleared)""", params)
+            posted, cleared = cursor.fetchone()
+            return posted, list(cleared)
         cursor.execute(sql, params)
         cursor.execute(_APPLY_SQL, params)
     # (sqlite3 reports no rowcount for a statement that starts WITH: count what the posting wrote)
-    return LedgerEntry.objects.filter(posting_id=params["posting"]).count()
+    entries = LedgerEntry.objects.filter(posting_id=params["posting"])
+    cleared = list(Debt.objects.filter(Exists(entries.filter(debt=OuterRef("pk"))),
+                                       cleared_pence=F("original_balance_pence")).values_list("pk", flat=True))
+    return entries.count(), cleared
 
 
-def _close_paid_in_full(*, posting: Posting, now: dt.datetime, debt_ids: tuple[int, int] | None = None) -> int:
-    """Close the debts this posting cleared, and tell each LA (HBPIF). `debt_ids` (lo, hi]: where the posting's debts
-    are, when known (a chunk of a run), so only the chunk's debts with nothing left are looked at."""
+def _close_paid_in_full(*, posting: Posting, now: dt.datetime, debt_ids: list[int] | None = None) -> int:
+    """Close the debts this posting cleared, and tell each LA (HBPIF). `debt_ids`: the debts it cleared to nothing,
+    when the posting already knows them (a chunk of a run), so only they are read."""
     debts = Debt.objects.filter(status=Debt.Status.IN_RECOVERY, cleared_pence=F("original_balance_pence"))
     if debt_ids is not None:
-        debts = debts.filter(pk__gt=debt_ids[0], pk__lte=debt_ids[1])
-    debts = list(debts.filter(Exists(LedgerEntry.objects.filter(posting=posting, debt=OuterRef("pk"))))
-                 .select_related("la", "owning_site").order_by("pk"))
+        if not debt_ids:
+            return 0
+        debts = debts.filter(pk__in=debt_ids)
+    else:
+        debts = debts.filter(Exists(LedgerEntry.objects.filter(posting=posting, debt=OuterRef("pk"))))
+    debts = list(debts.select_related("la", "owning_site").order_by("pk"))
     if not debts:
         return 0
     Debt.objects.filter(pk__in=[d.pk for d in debts]).update(status=Debt.Status.PAID_IN_FULL, closed_at=now)

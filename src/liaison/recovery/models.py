@@ -163,10 +163,16 @@ class LedgerEntry(models.Model):
     CASH_KINDS = (Kind.DEDUCTION, Kind.REVERSAL)
 
     # Every index is written by every deduction (a million a week), so a column gets one only where a query needs
-    # it and no other index serves: debt is served by entry_debt_date, posting by entry_posting, la (cash entries,
+    # it and no other index serves: debt is served by the unique (debt, week, kind) index, posting by entry_posting, la (cash entries,
     # the remittance) by entry_la_date; nothing looks entries up by benefit.
-    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="entries", db_index=False)
-    la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False)
+    # The references are checked by the database once per statement, set-based (migration 0006: an entry names a
+    # debt that exists and is of the entry's LA, a posting, a benefit and an entry that exist; a debt, posting or
+    # benefit with entries cannot be deleted), not by a foreign key's per-row check: a deduction run writes a
+    # million entries, and four per-row checks each cost more than writing the row.
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="entries", db_index=False,
+                             db_constraint=False)
+    la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False,
+                           db_constraint=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     is_cash = models.BooleanField()
     amount_pence = models.BigIntegerField(help_text="Pence cleared from the balance (negative: restored).")
@@ -174,20 +180,26 @@ class LedgerEntry(models.Model):
     recorded_at = models.DateTimeField(help_text="When Liaison recorded it.")
     week_start = models.DateField(null=True, blank=True, help_text="For a deduction: the Monday of its week.")
     benefit = models.ForeignKey("benefits.Benefit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                db_index=False)
-    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
-    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="entries", db_index=False)
+                                db_index=False, db_constraint=False)
+    # Reversed at most once: a unique index on the few entries that reverse one (not a one-to-one field, whose
+    # index would take a NULL from every deduction).
+    reverses = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by",
+                                 db_constraint=False, db_index=False)
+    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="entries", db_index=False,
+                                db_constraint=False)
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         indexes = [
-            models.Index(fields=["debt", "effective_date", "id"], name="entry_debt_date"),
             models.Index(fields=["posting"], name="entry_posting"),
             models.Index(fields=["la", "effective_date"], name="entry_la_date", condition=models.Q(is_cash=True)),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["debt", "week_start"], condition=models.Q(kind="DEDUCTION"),
-                                    name="entry_one_deduction_per_debt_week"),
+            # One deduction per debt and week (only deductions have a week), and the index that finds a debt's
+            # entries: one index doing both, since each of the million entries a week is written into every index.
+            models.UniqueConstraint(fields=["debt", "week_start", "kind"], name="entry_one_deduction_per_debt_week"),
+            models.UniqueConstraint(fields=["reverses"], condition=models.Q(reverses__isnull=False),
+                                    name="entry_reversed_once"),
             models.CheckConstraint(name="entry_deduction_shape", condition=~models.Q(kind="DEDUCTION") | models.Q(
                 amount_pence__gt=0, week_start__isnull=False, is_cash=True)),
             models.CheckConstraint(name="entry_reversal_shape", condition=~models.Q(kind="REVERSAL") | models.Q(
@@ -212,11 +224,25 @@ class DeductionRun(models.Model):
     state = models.CharField(max_length=8, choices=State.choices, default=State.RUNNING)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
-    last_debt_id = models.BigIntegerField(default=0, help_text="Debts up to this id are done.")
     counts = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"Deductions for the week of {self.week_start}"
+
+
+class DeductionRunChunk(models.Model):
+    """One range of a run's debts (lo < id <= hi), posted in one transaction by whichever worker claimed it: a run
+    killed part way keeps the chunks it finished, and workers running at once each take chunks nobody holds."""
+
+    run = models.ForeignKey(DeductionRun, on_delete=models.CASCADE, related_name="chunks")
+    lo = models.BigIntegerField()
+    hi = models.BigIntegerField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    posted = models.IntegerField(default=0)
+    paid_in_full = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "lo"], name="deduction_chunk_once")]
 
 
 class Suspension(models.Model):

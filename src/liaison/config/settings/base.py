@@ -146,6 +146,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LIAISON_MAX_IMPORT_BYTES = int(os.environ.get("LIAISON_MAX_IMPORT_BYTES", 60 * 1024 * 1024))
 LIAISON_MAX_IMPORT_ROWS = int(os.environ.get("LIAISON_MAX_IMPORT_ROWS", 250_000))
+# Chunks of the weekly deduction run posted at once, each in its own database session (PostgreSQL): one per core.
+LIAISON_DEDUCTION_WORKERS = int(os.environ.get("LIAISON_DEDUCTION_WORKERS", 2))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60
