@@ -154,11 +154,11 @@ def test_column_names_are_read_in_any_order_and_case(la, la_officer, referral_da
 
 
 def test_a_file_larger_than_the_limit_is_refused_before_it_is_read(tmp_path, settings):
-    settings.LIAISON_MAX_IMPORT_BYTES = 40 * 1024 * 1024  # what the upload page and docs/referral-file.md promise
+    assert settings.LIAISON_MAX_IMPORT_BYTES == 60 * 1024 * 1024  # what the upload page and docs/referral-file.md say
     path = tmp_path / "huge.csv"
-    with open(path, "wb") as fh:  # a sparse 50 MB file: instant to make, and never read
-        fh.truncate(50 * 1024 * 1024)
-    assert rejected(path) == ("The file is 50.0 MB; the largest file Liaison accepts is 40 MB. Split it into "
+    with open(path, "wb") as fh:  # a sparse 70 MB file: instant to make, and never read
+        fh.truncate(70 * 1024 * 1024)
+    assert rejected(path) == ("The file is 70.0 MB; the largest file Liaison accepts is 60 MB. Split it into "
                               "smaller files.")
 
 
@@ -463,3 +463,13 @@ def test_the_template_has_exactly_the_columns_the_file_is_read_with(client, la_o
     client.force_login(la_officer)
     response = client.get("/files/template.csv")
     assert response.content.decode() == HEADER + "\r\n"
+
+
+def test_the_upload_page_states_the_limits_in_force(client, la_officer, settings):
+    from django.urls import reverse
+
+    settings.LIAISON_MAX_IMPORT_BYTES = 25 * 1024 * 1024
+    settings.LIAISON_MAX_IMPORT_ROWS = 100_000
+    client.force_login(la_officer)
+    html = client.get(reverse("web:import_new")).content.decode()
+    assert "up to 25 MB or 100,000 rows" in html

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -176,8 +177,10 @@ def referral_detail(request, pk):
 @la_required
 @require_http_methods(["GET", "POST"])
 def import_new(request):
+    limits = {"max_mb": settings.LIAISON_MAX_IMPORT_BYTES // (1024 * 1024),
+              "max_rows": f"{settings.LIAISON_MAX_IMPORT_ROWS:,}"}
     if request.method == "GET":
-        return render(request, "web/import_form.html", {})
+        return render(request, "web/import_form.html", limits)
     upload: UploadedFile | None = request.FILES.get("file")
     error = None
     if upload is None:
@@ -185,10 +188,10 @@ def import_new(request):
     elif not upload.name.lower().endswith(".csv"):
         error = "The selected file must be a CSV"
     if error:
-        return render(request, "web/import_form.html", {"error": error}, status=200)
+        return render(request, "web/import_form.html", {"error": error, **limits}, status=200)
     batch = _save_batch(upload, la=request.user.organisation, user=request.user, channel=Channel.FILE)
     if isinstance(batch, str):
-        return render(request, "web/import_form.html", {"error": batch}, status=200)
+        return render(request, "web/import_form.html", {"error": batch, **limits}, status=200)
     return redirect("web:import_detail", pk=batch.pk)
 
 
