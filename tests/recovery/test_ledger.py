@@ -118,9 +118,13 @@ def test_suspension_for_one_debt_and_in_bulk_then_resumed(loaded_debt, porth_off
 def test_stopping_recovery_returns_the_rest_to_the_la_with_laret(loaded_debt, porth_officer):
     debt = loaded_debt(balance="100.00")
     deduction_run(week_start=week(0), now=NOW)
-    debt_stop(debt=debt, reason=Debt.StopReason.DIED, actor=porth_officer, now=NOW)
+    debt_stop(debt=debt, reason=Debt.StopReason.DIED, actor=porth_officer, now=NOW,
+              identified_on=dt.date(2025, 6, 20))
     debt.refresh_from_db()
     assert debt.status == Debt.Status.RETURNED and debt.balance_pence == 0
+    # The day DM identified it is on the timeline: the SLA's REC-END clock starts there, not at the recording.
+    stopped = Event.objects.get(case=debt.case, kind="debt.recovery_stopped")
+    assert stopped.data["identified_on"] == "2025-06-20" and stopped.data["reason"] == Debt.StopReason.DIED
     assert ledger(debt)[-1] == ("RETURNED_TO_LA", 10000 - 1395, None)
     notice = Notice.objects.get(case=debt.case, code="LARET")
     assert notice.context["balance"] == "£86.05" and notice.context["reason"] == "The customer died"

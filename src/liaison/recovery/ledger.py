@@ -287,7 +287,9 @@ def notice_context(debt: Debt, now: dt.datetime, **extra) -> dict[str, Any]:
     }
 
 
-def _tell_la(debts: list[Debt], *, code: str, kind, now, actor, summary, extra) -> None:
+def _tell_la(debts: list[Debt], *, code: str, kind, now, actor, summary, extra, data=None) -> None:
+    """Issue notice `code` for each debt and record `kind` on its case's timeline (with `data(debt)`: the SLA
+    measures REC-END from its `identified_on`, the day DM identified why recovery ended)."""
     actor_id = getattr(actor, "pk", None)
     requests, rows = [], []
     for d in debts:
@@ -296,7 +298,7 @@ def _tell_la(debts: list[Debt], *, code: str, kind, now, actor, summary, extra) 
                                       actor_organisation_id=d.owning_site_id))
         rows.append(timeline.build(case_id=d.case_id, la_id=d.la_id, kind=kind, occurred_at=now, actor_id=actor_id,
                                    actor_organisation_id=d.owning_site_id, summary=summary(d),
-                                   data={"debt_id": d.pk}))
+                                   data={"debt_id": d.pk, **(data(d) if data else {})}))
     Event.objects.bulk_create(rows, batch_size=2000)
     by_site: dict[int, list[NoticeRequest]] = {}
     for r, d in zip(requests, debts, strict=True):
@@ -372,7 +374,8 @@ def debt_stop(*, debt: Debt, reason: str, details: str = "", identified_on: dt.d
                  extra=lambda d: {"reason": label, "explanation": (
                      f"Recovery has stopped. The outstanding balance of {format_pence(remaining)} is returned to "
                      f"your authority to recover. {details.strip()}").strip(),
-                     "balance": format_pence(remaining), "identified_on": f"{identified:%d %B %Y}"})
+                     "balance": format_pence(remaining), "identified_on": f"{identified:%d %B %Y}"},
+                 data=lambda d: {"identified_on": identified.isoformat(), "reason": reason})
     return debt
 
 
