@@ -504,7 +504,7 @@ def bench_deduction(*, runs: int) -> dict:
                "ratio": real["seconds"] / bare["seconds"], "posted": posted[0], "posted_pence": int(posted[1]),
                "bare_rows": bare["rows"], "rows_agree": agree, "counts": real["counts"], "loadavg_before": load}
         results.append(row)
-        log(f"  week of {week}: run {real['seconds']:.1f} s (CPU: database {_s(real['db_cpu_seconds'])}, Python "
+        log(f"  week of {week}: run {real['seconds']:.1f} s (CPU: database, all sessions {_s(row['db_cpu_seconds'])}, Python "
             f"{_s(real['python_cpu_seconds'])}); bare INSERT … SELECT {bare['seconds']:.1f} s (database CPU "
             f"{_s(bare['db_cpu_seconds'])}): x{row['ratio']:.2f}; into a ledger-shaped table {shaped['seconds']:.1f} s "
             f"(database CPU {_s(shaped['db_cpu_seconds'])}); {posted[0]:,} posted, "

@@ -56,6 +56,9 @@ def _deduction_sql() -> str:
     # prescribed award" and "the latest hardship rate in force" are each "no other one beats it" (NOT EXISTS):
     # the same choice as ordering and taking the first, for each debt. Current suspensions are split: the many for
     # one debt are found by the debt; only the few bulk ones (an LA, a benefit, everything) are tried on every debt.
+    # A debt already deducted this week is skipped by looking (in the chunk's range of the unique index), not by
+    # ON CONFLICT: a speculative insertion per entry cost a third of the chunk. The unique index still refuses a
+    # second deduction (the chunk's transaction fails and is retried by the next run, which then skips it).
     current_award = """a2.start <= %(week_end)s AND (a2."end" IS NULL OR a2."end" >= %(week_start)s)"""
     current_suspension = "s.starts <= %(week_end)s AND (s.ends IS NULL OR s.ends >= %(week_start)s)"
     return f"""
@@ -92,16 +95,21 @@ def _deduction_sql() -> str:
             SELECT 1 FROM recovery_suspension s
             WHERE s.debt_id IS NULL AND {current_suspension}
               AND (s.la_id IS NULL OR s.la_id = d.la_id) AND (s.benefit_id IS NULL OR s.benefit_id = a.benefit_id))
+          AND NOT EXISTS (
+            SELECT 1 FROM recovery_ledgerentry x
+            WHERE x.debt_id = d.id AND x.debt_id > %(lo)s AND x.debt_id <= %(hi)s AND x.week_start = %(week_start)s
+              AND x.kind = 'DEDUCTION')
     ) due
     WHERE {_least('rate', 'balance', 'headroom')} > 0
-    ON CONFLICT (debt_id, week_start, kind) DO NOTHING
     """
 
 
+# (A chunk's entries are found through the debts' index, the chunk being a range of debts: the ledger has no index
+# on postings, which every entry would have to be written into.)
 _APPLY_SQL = """
     UPDATE recovery_debt SET cleared_pence = recovery_debt.cleared_pence + t.total
-    FROM (SELECT debt_id, SUM(amount_pence) AS total FROM recovery_ledgerentry WHERE posting_id = %(posting)s
-          GROUP BY debt_id) AS t
+    FROM (SELECT debt_id, SUM(amount_pence) AS total FROM recovery_ledgerentry
+          WHERE debt_id > %(lo)s AND debt_id <= %(hi)s AND posting_id = %(posting)s GROUP BY debt_id) AS t
     WHERE recovery_debt.id = t.debt_id
 """
 
@@ -216,7 +224,7 @@ def _work_chunks(run: DeductionRun, params: dict[str, Any], *, now: dt.datetime,
             posting = Posting.objects.create(created_at=now, kind="deduction-run", run=run)
             posted, cleared_ids = _post_chunk(sql, {**params, "lo": claimed.lo, "hi": claimed.hi,
                                                     "posting": posting.pk})
-            closed = _close_paid_in_full(posting=posting, now=now, debt_ids=cleared_ids)
+            closed = _close_paid_in_full(now=now, debt_ids=cleared_ids)
             DeductionRunChunk.objects.filter(pk=claimed.pk).update(done_at=now, posted=posted, paid_in_full=closed)
         if after_chunk:
             after_chunk(claimed.hi)
@@ -246,23 +254,20 @@ def _post_chunk(sql: str, params: dict[str, Any]) -> tuple[int, list[int]]:
         cursor.execute(sql, params)
         cursor.execute(_APPLY_SQL, params)
     # (sqlite3 reports no rowcount for a statement that starts WITH: count what the posting wrote)
-    entries = LedgerEntry.objects.filter(posting_id=params["posting"])
+    entries = LedgerEntry.objects.filter(debt_id__gt=params["lo"], debt_id__lte=params["hi"],
+                                         posting_id=params["posting"])
     cleared = list(Debt.objects.filter(Exists(entries.filter(debt=OuterRef("pk"))),
                                        cleared_pence=F("original_balance_pence")).values_list("pk", flat=True))
     return entries.count(), cleared
 
 
-def _close_paid_in_full(*, posting: Posting, now: dt.datetime, debt_ids: list[int] | None = None) -> int:
-    """Close the debts this posting cleared, and tell each LA (HBPIF). `debt_ids`: the debts it cleared to nothing,
-    when the posting already knows them (a chunk of a run), so only they are read."""
-    debts = Debt.objects.filter(status=Debt.Status.IN_RECOVERY, cleared_pence=F("original_balance_pence"))
-    if debt_ids is not None:
-        if not debt_ids:
-            return 0
-        debts = debts.filter(pk__in=debt_ids)
-    else:
-        debts = debts.filter(Exists(LedgerEntry.objects.filter(posting=posting, debt=OuterRef("pk"))))
-    debts = list(debts.select_related("la", "owning_site").order_by("pk"))
+def _close_paid_in_full(*, now: dt.datetime, debt_ids: list[int]) -> int:
+    """Close the debts a chunk cleared to nothing (`debt_ids`), and tell each LA (HBPIF)."""
+    if not debt_ids:
+        return 0
+    debts = list(Debt.objects.filter(pk__in=debt_ids, status=Debt.Status.IN_RECOVERY,
+                                     cleared_pence=F("original_balance_pence"))
+                 .select_related("la", "owning_site").order_by("pk"))
     if not debts:
         return 0
     Debt.objects.filter(pk__in=[d.pk for d in debts]).update(status=Debt.Status.PAID_IN_FULL, closed_at=now)
@@ -315,8 +320,7 @@ def _post(debt: Debt, entries: list[LedgerEntry], *, kind: str, now: dt.datetime
         entry.posting = posting
         entry.recorded_at = now
     LedgerEntry.objects.bulk_create(entries)
-    with connection.cursor() as cursor:
-        cursor.execute(_APPLY_SQL, {"posting": posting.pk})
+    Debt.objects.filter(pk=debt.pk).update(cleared_pence=F("cleared_pence") + sum(e.amount_pence for e in entries))
     return posting
 
 

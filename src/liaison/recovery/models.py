@@ -162,9 +162,8 @@ class LedgerEntry(models.Model):
 
     CASH_KINDS = (Kind.DEDUCTION, Kind.REVERSAL)
 
-    # Every index is written by every deduction (a million a week), so a column gets one only where a query needs
-    # it and no other index serves: debt is served by the unique (debt, week, kind) index, posting by entry_posting, la (cash entries,
-    # the remittance) by entry_la_date; nothing looks entries up by benefit.
+    # Every index is written by every deduction (a million a week), so the ledger has two: its key, and the unique
+    # (debt, week, kind) index, which serves every look-up by debt.
     # The references are checked by the database once per statement, set-based (migration 0006: an entry names a
     # debt that exists and is of the entry's LA, a posting, a benefit and an entry that exist; a debt, posting or
     # benefit with entries cannot be deleted), not by a foreign key's per-row check: a deduction run writes a
@@ -190,10 +189,9 @@ class LedgerEntry(models.Model):
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["posting"], name="entry_posting"),
-            models.Index(fields=["la", "effective_date"], name="entry_la_date", condition=models.Q(is_cash=True)),
-        ]
+        # No other index: every one is written by each of the million entries a week. Entries are read by debt
+        # (the unique index below), by posting within a chunk's range of debts, and by the remittance in id order.
+        indexes: list = []
         constraints = [
             # One deduction per debt and week (only deductions have a week), and the index that finds a debt's
             # entries: one index doing both, since each of the million entries a week is written into every index.
