@@ -97,4 +97,11 @@ def test_the_demo_data_shows_every_outcome(refdata):
     result = demo_load(now=timezone.now())
     assert set(result["outcomes"]) >= {"LOADED", "RETURNED_NON_QUALITY", "RETURNED_NO_BENEFIT", "NOT_LOADED_PLAN",
                                        "NOT_LOADED_DUPLICATE", "QUEUED"}
+    # Casework to try: a change actioned and one waiting, a complaint forwarded and an MP enquiry waiting, a sequence
+    # of events supplied and one asked for.
+    from liaison.casework.models import ChangeOfCircumstances, Complaint, SoeRequest
+
+    assert sorted(ChangeOfCircumstances.objects.values_list("status", flat=True)) == ["AWAITING_OUTCOME", "RECEIVED"]
+    assert sorted(Complaint.objects.values_list("status", flat=True)) == ["FORWARDED", "RECEIVED"]
+    assert sorted(SoeRequest.objects.values_list("status", flat=True)) == ["REQUESTED", "SUPPLIED"]
     assert demo_load()["created"] is False  # re-runnable

@@ -166,6 +166,7 @@ def demo_load(*, now: dt.datetime | None = None) -> dict:
                             reasons="Checked with the LA by phone: the earlier referral was for a different "
                                     "overpayment period; both are recoverable.")
         results += _recovery_history(users=users, rng=rng, now=now)
+        _casework(users=users, now=now)
         from liaison.governance.demo import governance_demo
 
         governance_demo(now)  # contacts, issues log, agreements, meetings, engagement (re-runnable)
@@ -237,3 +238,45 @@ def _recovery_history(*, users, rng: random.Random, now: dt.datetime) -> list:
             remittance_run(month=month, now=dt.datetime.combine(following, dt.time(7), tzinfo=dt.UTC))
             month = following
     return results
+
+
+def _casework(*, users, now: dt.datetime) -> None:
+    """Leeds' casework: changes of circumstances (one actioned, one waiting), a complaint forwarded and an MP enquiry
+    waiting, a sequence of events supplied and one asked for."""
+    from liaison.casework.models import Complaint
+    from liaison.casework.services import (
+        change_action, change_notify, complaint_forward, complaint_record, soe_request, soe_supply,
+    )
+    from liaison.recovery.models import Debt
+
+    leeds = Organisation.objects.get(code=DEMO_LAS["leeds"])
+    officer, agent = users["la.officer.leeds"], users["ccg.agent"]
+    debts = list(Debt.objects.filter(la=leeds, status=Debt.Status.IN_RECOVERY).order_by("id")[:4])
+    if len(debts) < 4:
+        return
+
+    def change(debt, kind, days_ago, details=""):
+        when = now - dt.timedelta(days=days_ago)
+        return change_notify(la=leeds, actor=officer, channel="WEB", now=when, data={
+            "customer_name": debt.debtor_name, "nino": debt.nino, "la_reference": debt.la_reference,
+            "change": kind, "la_told_on": (when - dt.timedelta(days=1)).date().isoformat(), "details": details,
+            "officer_name": officer.display_name})
+
+    appealed = change(debts[0], "appealed", 6, "The customer has asked for the overpayment decision to be looked at "
+                                               "again.")
+    change_action(change=appealed, actor=agent, now=now - dt.timedelta(days=5))
+    change(debts[1], "other", 1, "The customer has moved to 14 Chapel Street, Leeds LS6 3HU.")
+    forwarded = complaint_record(debt=debts[2], kind=Complaint.Kind.COMPLAINT, made_by="The customer",
+                                 received_on=(now - dt.timedelta(days=4)).date(), channel=Complaint.ReceivedBy.PHONE,
+                                 summary="Says the weekly deduction leaves too little for food.", actor=agent,
+                                 now=now - dt.timedelta(days=4))
+    complaint_forward(complaint=forwarded, actor=agent, now=now - dt.timedelta(days=3),
+                      note="Customer told the LA will reply; hardship form sent.")
+    complaint_record(debt=debts[3], kind=Complaint.Kind.MP_ENQUIRY, made_by="The Member of Parliament for Leeds "
+                     "Central", received_on=(now - dt.timedelta(days=1)).date(), channel=Complaint.ReceivedBy.LETTER,
+                     summary="Asks when deductions started and how much is left to pay.", actor=agent,
+                     now=now - dt.timedelta(days=1))
+    supplied = soe_request(debt=debts[2], actor=officer, now=now - dt.timedelta(days=3),
+                           reason="For the customer's appeal tribunal bundle.")
+    soe_supply(request=supplied, actor=agent, now=now - dt.timedelta(days=2))
+    soe_request(debt=debts[3], actor=officer, now=now - dt.timedelta(hours=5), reason="To answer the MP's enquiry.")
