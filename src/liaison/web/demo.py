@@ -182,14 +182,8 @@ def _recovery_history(*, users, rng: random.Random, now: dt.datetime) -> list:
     from django.apps import apps
 
     from liaison.recovery.ledger import (
-        SuspensionScope,
-        debt_stop,
-        deduction_reverse,
-        deduction_run,
-        hardship_decide,
-        hardship_record,
-        suspension_create,
-        week_of,
+        SuspensionScope, debt_stop, deduction_reverse, deduction_run, hardship_decide, hardship_record,
+        suspension_create, week_of,
     )
     from liaison.recovery.models import Debt, LedgerEntry
 
@@ -251,12 +245,7 @@ def _casework(*, users, now: dt.datetime) -> None:
     waiting, a sequence of events supplied and one asked for."""
     from liaison.casework.models import Complaint
     from liaison.casework.services import (
-        change_action,
-        change_notify,
-        complaint_forward,
-        complaint_record,
-        soe_request,
-        soe_supply,
+        change_action, change_notify, complaint_forward, complaint_record, soe_request, soe_supply,
     )
     from liaison.recovery.models import Debt
 
