@@ -8,17 +8,17 @@ accepted is lost if processing stops part way, and a restart carries on after th
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from django.db import transaction
 from django.utils import timezone
 
 from liaison.casework.models import ChangeFile, ChangeFileRow, Channel
 from liaison.casework.services import changes_receive
 from liaison.casework.validation import COLUMNS, FIELDS_BY_NAME
-from liaison.core.csvfile import FileCheck, FileKind, FileRejected, check_csv, iter_csv_rows, template_csv
+from liaison.core.csvfile import (
+    FileCheck, FileKind, FileRejected, check_csv, chunked, iter_csv_rows, process_file, template_csv,
+)
 
 CHUNK_ROWS = 2000
 CHANGE_FILE = FileKind(columns=COLUMNS, labels={name: f.label for name, f in FIELDS_BY_NAME.items()},
@@ -36,43 +36,14 @@ def template() -> str:
 
 def change_file_process(*, change_file: ChangeFile, now=None, on_chunk=None) -> ChangeFile:
     """Process (or carry on processing) a file of changes. Each chunk commits with the file's progress."""
-    path = Path(change_file.file.path)
-    try:
-        check = check_change_file(path)
-    except FileRejected as exc:
-        ChangeFile.objects.filter(pk=change_file.pk).update(state=ChangeFile.State.REJECTED, error=str(exc),
-                                                            finished_at=timezone.now())
-        change_file.refresh_from_db()
-        return change_file
-    ChangeFile.objects.filter(pk=change_file.pk).update(state=ChangeFile.State.RUNNING, rows_total=check.rows_total,
-                                                        started_at=change_file.started_at or timezone.now())
-    change_file.refresh_from_db()
-    chunk: list[tuple[int, dict]] = []
+    def receive(chunk, _checked):
+        return changes_receive(la=change_file.la, rows=chunk, actor=change_file.uploaded_by, channel=Channel.FILE,
+                               now=now or timezone.now(), file=change_file)
 
-    def flush():
-        with transaction.atomic():
-            results = changes_receive(la=change_file.la, rows=chunk, actor=change_file.uploaded_by,
-                                      channel=Channel.FILE, now=now or timezone.now(), file=change_file)
-            counts = Counter(change_file.counts)
-            counts.update(r.outcome for r in results)
-            change_file.counts = dict(counts)
-            change_file.rows_done += len(results)
-            change_file.last_row_done = chunk[-1][0]
-            ChangeFile.objects.filter(pk=change_file.pk).update(
-                counts=change_file.counts, rows_done=change_file.rows_done, last_row_done=change_file.last_row_done)
-        if on_chunk:
-            on_chunk(results)
-
-    for line, data in iter_csv_rows(path, check.header, CHANGE_FILE, after_line=change_file.last_row_done):
-        chunk.append((line, data))
-        if len(chunk) >= CHUNK_ROWS:
-            flush()
-            chunk = []
-    if chunk:
-        flush()
-    ChangeFile.objects.filter(pk=change_file.pk).update(state=ChangeFile.State.DONE, finished_at=timezone.now())
-    change_file.refresh_from_db()
-    return change_file
+    return process_file(
+        change_file, check=check_change_file, receive=receive, on_chunk=on_chunk,
+        chunks=lambda path, header, after_line: chunked(
+            iter_csv_rows(path, header, CHANGE_FILE, after_line=after_line), CHUNK_ROWS))
 
 
 def results_rows(change_file: ChangeFile) -> Iterator[ChangeFileRow]:

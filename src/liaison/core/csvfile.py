@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 MAX_FIELD_CHARS = 1000
 csv.field_size_limit(MAX_FIELD_CHARS * 4)
@@ -150,3 +154,61 @@ def template_csv(columns: list[str]) -> str:
     out = io.StringIO()
     csv.writer(out).writerow(columns)
     return out.getvalue()
+
+
+Rows = list[tuple[int, dict]]
+
+
+def chunked(rows: Iterable[tuple[int, dict]], size: int) -> Iterator[tuple[Rows, None]]:
+    """`rows` in lists of `size`, for `process_file` (with nothing checked ahead)."""
+    chunk: Rows = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk, None
+            chunk = []
+    if chunk:
+        yield chunk, None
+
+
+def process_file(record, *, check: Callable[[Path], FileCheck],
+                 chunks: Callable[[Path, list[str], int], Iterable[tuple[Rows, Any]]],
+                 receive: Callable[[Rows, Any], list], after_chunk: Callable[[], None] | None = None,
+                 on_chunk: Callable[[list], None] | None = None):
+    """Process (or carry on processing) an uploaded bulk file, recorded as `record` (a model with the bulk file's
+    fields: file, state with its State choices, rows_total, rows_done, last_row_done, counts, error, started_at,
+    finished_at).
+
+    The file is checked whole first: one it cannot read is REJECTED with the reason and nothing recorded. Then
+    `chunks(path, header, after_line)` yields (rows, anything checked ahead) from the line after the last one
+    committed, and each chunk is handed to `receive(rows, checked)` in a transaction that also records the file's
+    progress (outcome counts from each result's `outcome`): nothing accepted is lost if processing stops part way,
+    and a restart carries on. `after_chunk()` runs after each commit, then `on_chunk(results)`."""
+    model = type(record)
+    objects = model.objects.filter(pk=record.pk)
+    path = Path(record.file.path)
+    try:
+        checked = check(path)
+    except FileRejected as exc:
+        objects.update(state=model.State.REJECTED, error=str(exc), finished_at=timezone.now())
+        record.refresh_from_db()
+        return record
+    objects.update(state=model.State.RUNNING, rows_total=checked.rows_total,
+                   started_at=record.started_at or timezone.now())
+    record.refresh_from_db()
+    for rows, ahead in chunks(path, checked.header, record.last_row_done):
+        with transaction.atomic():
+            results = receive(rows, ahead)
+            counts = Counter(record.counts)
+            counts.update(r.outcome for r in results)
+            record.counts = dict(counts)
+            record.rows_done += len(results)
+            record.last_row_done = rows[-1][0]
+            objects.update(counts=record.counts, rows_done=record.rows_done, last_row_done=record.last_row_done)
+        if after_chunk:
+            after_chunk()
+        if on_chunk:
+            on_chunk(results)
+    objects.update(state=model.State.DONE, finished_at=timezone.now())
+    record.refresh_from_db()
+    return record

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from django.db import transaction
 from django.utils import timezone
 
 from liaison.core.bulk import analyze_if_grown
-from liaison.core.csvfile import MAX_FIELD_CHARS, FileCheck, FileKind, FileRejected, check_csv, iter_csv_rows
+from liaison.core.csvfile import (
+    MAX_FIELD_CHARS, FileCheck, FileKind, FileRejected, check_csv, iter_csv_rows, process_file,
+)
 from liaison.core.csvfile import template_csv as _template_csv
 from liaison.recovery.services import RateTable
 from liaison.referrals.models import ImportBatch, Reason, Referral
@@ -44,42 +44,21 @@ def iter_rows(path: Path, header: list[str], *, after_line: int = 0) -> Iterator
 
 def batch_process(*, batch: ImportBatch, on_chunk=None) -> ImportBatch:
     """Process (or carry on processing) a bulk file. Each chunk of rows commits with the batch's progress."""
-    path = Path(batch.file.path)
-    try:
-        check = check_file(path)
-    except FileRejected as exc:
-        ImportBatch.objects.filter(pk=batch.pk).update(state=ImportBatch.State.REJECTED, error=str(exc),
-                                                       finished_at=timezone.now())
-        batch.refresh_from_db()
-        return batch
-    ImportBatch.objects.filter(pk=batch.pk).update(state=ImportBatch.State.RUNNING, rows_total=check.rows_total,
-                                                   started_at=batch.started_at or timezone.now())
-    batch.refresh_from_db()
-    actor = batch.uploaded_by
     rates = RateTable()
 
-    def flush(chunk: list[tuple[int, dict]], checked: Checked) -> None:
-        with transaction.atomic():
-            results = referrals_receive(la=batch.la, channel=batch.channel, rows=chunk, actor=actor, batch=batch,
-                                        rates=rates, checked=checked)
-            counts = Counter(batch.counts)
-            counts.update(r.outcome for r in results)
-            batch.counts = dict(counts)
-            batch.rows_done += len(results)
-            batch.last_row_done = chunk[-1][0]
-            ImportBatch.objects.filter(pk=batch.pk).update(counts=batch.counts, rows_done=batch.rows_done,
-                                                           last_row_done=batch.last_row_done)
+    def receive(chunk: list[tuple[int, dict]], checked: Checked) -> list[RowResult]:
+        return referrals_receive(la=batch.la, channel=batch.channel, rows=chunk, actor=batch.uploaded_by,
+                                 batch=batch, rates=rates, checked=checked)
+
+    def after_chunk() -> None:
         # Keep the planner's picture of the referrals table up to date as the file fills it (the next chunk's
         # look-ups for re-sends and duplicates depend on it).
         analyze_if_grown(Referral, fields=["la", "la_reference", "status", "nino", "is_civil_penalty"])
-        if on_chunk:
-            on_chunk(results)
 
-    for chunk, checked in _checked_chunks(path, check.header, after_line=batch.last_row_done, la_code=batch.la.code):
-        flush(chunk, checked)
-    ImportBatch.objects.filter(pk=batch.pk).update(state=ImportBatch.State.DONE, finished_at=timezone.now())
-    batch.refresh_from_db()
-    return batch
+    return process_file(
+        batch, check=check_file, receive=receive, after_chunk=after_chunk, on_chunk=on_chunk,
+        chunks=lambda path, header, after_line: _checked_chunks(path, header, after_line=after_line,
+                                                                la_code=batch.la.code))
 
 
 def _checked_chunks(path: Path, header: list[str], *, after_line: int,
