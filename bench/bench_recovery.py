@@ -45,7 +45,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -55,6 +54,13 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _pg import PG_SERVER, log
+from _pg import admin as _admin
+from _pg import drop as _drop
+from _pg import env as _env
+from _pg import loadavg as _loadavg
+from _pg import timed as _timed
+from _pg import url as _url
 from _recovery_worker import server_cpu_seconds  # (no Django there: it only reads /proc)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,7 +69,6 @@ LIAISON = BIN / "liaison"
 WORKER = Path(__file__).resolve().parent / "_recovery_worker.py"
 RESULTS = REPO / "bench" / "results"
 
-PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = "liaison_bench_recovery"
 COPY_DB = "liaison_bench_recovery_copy"
 
@@ -83,28 +88,6 @@ PAGE_ENTRIES = 500
 PAGE_REVERSALS = 5
 
 
-def log(message: str) -> None:
-    print(message, flush=True)
-
-
-def _url(db: str) -> str:
-    return f"{PG_SERVER}/{db}"
-
-
-def _env(db: str) -> dict:
-    return {**os.environ, "DATABASE_URL": _url(db), "DJANGO_SETTINGS_MODULE": "liaison.config.settings.local",
-            "DJANGO_DEBUG": "false", "DJANGO_ALLOWED_HOSTS": "testserver,localhost"}
-
-
-def _admin() -> psycopg.Connection:
-    return psycopg.connect(_url("postgres"), autocommit=True)
-
-
-def _drop(db: str) -> None:
-    with _admin() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-
-
 def _worker(db: str, *args: str) -> dict:
     proc = subprocess.run([sys.executable, str(WORKER), *args], env=_env(db), capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -112,32 +95,8 @@ def _worker(db: str, *args: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _statements(sql: str) -> list[str]:
-    return [s for s in re.split(r";\s*\n", sql) if s.strip()]
-
-
-def _timed(conn: psycopg.Connection, sql: str, params: dict | None = None, what: str = "") -> float:
-    """Run the statements of `sql` (one transaction, committed) and return the seconds they took."""
-    started = time.perf_counter()
-    with conn.cursor() as cur:
-        for statement in _statements(sql):
-            cur.execute(statement, params)
-    conn.commit()
-    seconds = time.perf_counter() - started
-    if what:
-        log(f"  {what}: {seconds:.1f} s")
-    return seconds
-
-
 def _s(seconds: float | None) -> str:
     return "?" if seconds is None else f"{seconds:.1f} s"
-
-
-def _loadavg() -> list[float]:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return []
 
 
 # --- Data -----------------------------------------------------------------------------------------------------

@@ -34,7 +34,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -42,13 +41,22 @@ from pathlib import Path
 
 import psycopg
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _pg import PG_SERVER, log
+from _pg import admin as _admin
+from _pg import drop as _drop
+from _pg import env as _env
+from _pg import loadavg as _loadavg
+from _pg import timed as _timed
+from _pg import url as _url
+from _pg import cpu_pressure as _cpu_pressure
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 LIAISON = BIN / "liaison"
 WORKER = Path(__file__).resolve().parent / "_sla_worker.py"
 RESULTS = REPO / "bench" / "results"
 
-PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = "liaison_bench_sla"
 
 TARGET_DM_MS = 1000.0
@@ -59,28 +67,6 @@ EXTRA_LAS = 10
 AS_OF = dt.date(2025, 4, 30)
 YEAR = 2024  # the SLA year timed: 2024/25
 EVENTS_PER_CASE = 6.6  # about 6.7 at full size (measured); a little under, so the target is reached
-
-
-def log(message: str) -> None:
-    print(message, flush=True)
-
-
-def _url(db: str) -> str:
-    return f"{PG_SERVER}/{db}"
-
-
-def _env(db: str) -> dict:
-    return {**os.environ, "DATABASE_URL": _url(db), "DJANGO_SETTINGS_MODULE": "liaison.config.settings.local",
-            "DJANGO_DEBUG": "false", "DJANGO_ALLOWED_HOSTS": "testserver,localhost"}
-
-
-def _admin() -> psycopg.Connection:
-    return psycopg.connect(_url("postgres"), autocommit=True)
-
-
-def _drop(db: str) -> None:
-    with _admin() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
 def _worker(*args: str) -> dict:
@@ -95,37 +81,6 @@ def _liaison(*args: str) -> None:
     proc = subprocess.run([str(LIAISON), *args], env=_env(DB), capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"liaison {' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
-
-
-def _statements(sql: str) -> list[str]:
-    return [s for s in re.split(r";\s*\n", sql) if s.strip()]
-
-
-def _timed(conn: psycopg.Connection, sql: str, params: dict | None = None, what: str = "") -> float:
-    started = time.perf_counter()
-    with conn.cursor() as cur:
-        for statement in _statements(sql):
-            cur.execute(statement, params)
-    conn.commit()
-    seconds = time.perf_counter() - started
-    if what:
-        log(f"  {what}: {seconds:.1f} s")
-    return seconds
-
-
-def _cpu_pressure() -> str:
-    """Linux PSI: the share of time some runnable task waited for a CPU (other work on the machine)."""
-    try:
-        return Path("/proc/pressure/cpu").read_text().splitlines()[0]
-    except OSError:
-        return ""
-
-
-def _loadavg() -> list[float]:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return []
 
 
 # --- Data -----------------------------------------------------------------------------------------------------
