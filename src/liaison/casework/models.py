@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from liaison.core.models import BulkFile
+
 
 class Channel(models.TextChoices):
     WEB = "WEB", "Web form"
@@ -282,36 +284,14 @@ class WorkItem(models.Model):
         return reverse("casework:soe_detail", args=[self.soe_request_id])
 
 
-class ChangeFile(models.Model):
+class ChangeFile(BulkFile):
     """A bulk CSV file of changes of circumstances from an LA, processed in chunks that each commit on their own."""
 
-    class State(models.TextChoices):
-        PENDING = "PENDING", "Waiting to start"
-        RUNNING = "RUNNING", "Processing"
-        DONE = "DONE", "Finished"
-        REJECTED = "REJECTED", "Rejected: the file could not be read"
-
     la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="change_files")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", help_text="Blank when loaded by the command line.")
     file = models.FileField(upload_to="change-files/%Y/%m/")
-    original_name = models.CharField(max_length=255)
-    size_bytes = models.PositiveBigIntegerField(default=0)
-    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
-    rows_total = models.PositiveIntegerField(null=True, blank=True)
-    last_row_done = models.PositiveIntegerField(default=0, help_text="File line number of the last committed row.")
-    rows_done = models.PositiveIntegerField(default=0)
-    counts = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["la", "-created_at"], name="changefile_la_created")]
-
-    def __str__(self) -> str:
-        return f"{self.original_name} ({self.get_state_display()})"
 
 
 class ChangeFileRow(models.Model):

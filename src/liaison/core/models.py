@@ -55,3 +55,35 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+class BulkFile(models.Model):
+    """What every uploaded bulk CSV file records (a file of referrals, of changes of circumstances): its state and
+    its progress, which `core.csvfile.process_file` keeps as each chunk of rows commits. A concrete file adds its LA
+    (with its own related name) and `file` (with its own folder)."""
+
+    class State(models.TextChoices):
+        PENDING = "PENDING", "Waiting to start"
+        RUNNING = "RUNNING", "Processing"
+        DONE = "DONE", "Finished"
+        REJECTED = "REJECTED", "Rejected: the file could not be read"
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", help_text="Blank when loaded by the command line.")
+    original_name = models.CharField(max_length=255)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    last_row_done = models.PositiveIntegerField(default=0, help_text="File line number of the last committed row.")
+    rows_done = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_state_display()})"
