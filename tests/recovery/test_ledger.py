@@ -52,6 +52,23 @@ def test_rerunning_a_week_posts_nothing_new(loaded_debt):
     assert debt.cleared_pence == 1395
 
 
+def test_a_deduction_already_posted_outside_the_run_is_skipped_and_the_rest_are_posted(loaded_debt):
+    # The run does not look for this week's deductions (only it posts them, a chunk at a time): if one is there
+    # all the same, the unique index refuses the chunk's first attempt and the chunk is posted again, looking.
+    first, second = loaded_debt(balance="100.00"), loaded_debt(balance="100.00")
+    posting = Posting.objects.create(created_at=NOW, kind="test")
+    LedgerEntry.objects.create(debt=first, la_id=first.la_id, kind="DEDUCTION", is_cash=True, amount_pence=500,
+                               effective_date=week(0), recorded_at=NOW, week_start=week(0), posting=posting,
+                               benefit_id="ESA")
+    Debt.objects.filter(pk=first.pk).update(cleared_pence=500)
+    run = deduction_run(week_start=week(0), now=NOW)
+    assert run.counts["posted"] == 1
+    assert ledger(first) == [("DEDUCTION", 500, week(0))]
+    assert ledger(second) == [("DEDUCTION", 1395, week(0))]
+    first.refresh_from_db(), second.refresh_from_db()
+    assert (first.cleared_pence, second.cleared_pence) == (500, 1395)
+
+
 def test_no_deduction_before_recovery_starts_or_without_a_current_award(loaded_debt, award):
     debt = loaded_debt()
     deduction_run(week_start=week(-1), now=NOW)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
@@ -49,18 +49,24 @@ def _least(*exprs: str) -> str:
     return ("LEAST" if connection.vendor == "postgresql" else "MIN") + "(" + ", ".join(exprs) + ")"
 
 
-def _deduction_sql() -> str:
+def _deduction_sql(*, skip_posted: bool = False) -> str:
     # One statement per chunk of debts. Every join reaches a table through an index on the chunk's own keys (the
     # debtor's awards by NINO, the debt's hardship rates and suspensions by debt), so a poor row estimate can at
     # worst make the planner probe an index per debt, never rescan a derived table per debt. "The largest current
     # prescribed award" and "the latest hardship rate in force" are each "no other one beats it" (NOT EXISTS):
     # the same choice as ordering and taking the first, for each debt. Current suspensions are split: the many for
     # one debt are found by the debt; only the few bulk ones (an LA, a benefit, everything) are tried on every debt.
-    # A debt already deducted this week is skipped by looking (in the chunk's range of the unique index), not by
-    # ON CONFLICT: a speculative insertion per entry cost a third of the chunk. The unique index still refuses a
-    # second deduction (the chunk's transaction fails and is retried by the next run, which then skips it).
+    # Only the run posts deductions, a chunk's in one transaction with its "done" mark, and a done chunk is never
+    # posted again: so no debt of an undone chunk has this week's deduction, and the statement does not look. The
+    # unique index (debt, week, kind) still refuses a second one; should it ever do so (a deduction posted some
+    # other way), the chunk is posted again with `skip_posted`, which looks (in the chunk's range of that index:
+    # ON CONFLICT would make a speculative insertion per entry, a third of the chunk's time).
     current_award = """a2.start <= %(week_end)s AND (a2."end" IS NULL OR a2."end" >= %(week_start)s)"""
     current_suspension = "s.starts <= %(week_end)s AND (s.ends IS NULL OR s.ends >= %(week_start)s)"
+    posted_check = """AND NOT EXISTS (
+            SELECT 1 FROM recovery_ledgerentry x
+            WHERE x.debt_id = d.id AND x.debt_id > %(lo)s AND x.debt_id <= %(hi)s AND x.week_start = %(week_start)s
+              AND x.kind = 'DEDUCTION')"""
     return f"""
     INSERT INTO recovery_ledgerentry (debt_id, la_id, kind, is_cash, amount_pence, effective_date, recorded_at,
                                       week_start, benefit_id, posting_id, note, reverses_id)
@@ -95,10 +101,7 @@ def _deduction_sql() -> str:
             SELECT 1 FROM recovery_suspension s
             WHERE s.debt_id IS NULL AND {current_suspension}
               AND (s.la_id IS NULL OR s.la_id = d.la_id) AND (s.benefit_id IS NULL OR s.benefit_id = a.benefit_id))
-          AND NOT EXISTS (
-            SELECT 1 FROM recovery_ledgerentry x
-            WHERE x.debt_id = d.id AND x.debt_id > %(lo)s AND x.debt_id <= %(hi)s AND x.week_start = %(week_start)s
-              AND x.kind = 'DEDUCTION')
+          {posted_check if skip_posted else ""}
     ) due
     WHERE {_least('rate', 'balance', 'headroom')} > 0
     """
@@ -212,7 +215,6 @@ def _in_parallel(workers: int, work) -> None:
 def _work_chunks(run: DeductionRun, params: dict[str, Any], *, now: dt.datetime, after_chunk) -> None:
     """Claim and post chunks until none is left: first those no other worker holds; then wait for any still held
     (if its worker died, its transaction rolled back and the chunk is ours)."""
-    sql = _deduction_sql()
     while True:
         with transaction.atomic():
             undone = DeductionRunChunk.objects.filter(run=run, done_at__isnull=True).order_by("lo")
@@ -222,30 +224,39 @@ def _work_chunks(run: DeductionRun, params: dict[str, Any], *, now: dt.datetime,
             if claimed.done_at is not None:  # (a blocking claim re-reads the row: done while we waited)
                 continue
             posting = Posting.objects.create(created_at=now, kind="deduction-run", run=run)
-            posted, cleared_ids = _post_chunk(sql, {**params, "lo": claimed.lo, "hi": claimed.hi,
-                                                    "posting": posting.pk})
+            posted, cleared_ids = _post_chunk({**params, "lo": claimed.lo, "hi": claimed.hi, "posting": posting.pk})
             closed = _close_paid_in_full(now=now, debt_ids=cleared_ids)
             DeductionRunChunk.objects.filter(pk=claimed.pk).update(done_at=now, posted=posted, paid_in_full=closed)
         if after_chunk:
             after_chunk(claimed.hi)
 
 
-def _post_chunk(sql: str, params: dict[str, Any]) -> tuple[int, list[int]]:
-    """Write a chunk's deductions (`sql`, its posting in `params`) and add them to their debts' cleared_pence, in the
-    caller's transaction. Returns how many entries were posted and the debts they cleared to nothing.
+def _post_chunk(params: dict[str, Any]) -> tuple[int, list[int]]:
+    """Write a chunk's deductions (its range and posting in `params`) and add them to their debts' cleared_pence,
+    in the caller's transaction. Returns how many entries were posted and the debts they cleared to nothing.
 
-    PostgreSQL: one statement (the INSERT's rows feed the UPDATE straight away, so the entries just written are not
-    looked up again). Elsewhere: the INSERT, then the UPDATE from the posting's entries (_APPLY_SQL).
-    """
+    First without looking for deductions already posted this week (there are none: see _deduction_sql); if the
+    unique index finds one, that attempt is rolled back (a savepoint) and the chunk posted again, looking."""
+    try:
+        with transaction.atomic():
+            return _post_chunk_sql(_deduction_sql(), params)
+    except IntegrityError:
+        pass  # (anything else the database refuses, it refuses again below, and that error goes to the caller)
+    return _post_chunk_sql(_deduction_sql(skip_posted=True), params)
+
+
+def _post_chunk_sql(sql: str, params: dict[str, Any]) -> tuple[int, list[int]]:
+    """PostgreSQL: one statement (the INSERT's rows feed the UPDATE straight away, so the entries just written are
+    not looked up again; a run posts at most one entry per debt, so each is its debt's whole change). Elsewhere: the
+    INSERT, then the UPDATE from the posting's entries (_APPLY_SQL)."""
     with connection.cursor() as cursor:
         _room_for_a_chunk(cursor)
         if connection.vendor == "postgresql":
             cursor.execute(f"""
                 WITH posted AS ({sql} RETURNING debt_id, amount_pence),
                 applied AS (
-                    UPDATE recovery_debt SET cleared_pence = recovery_debt.cleared_pence + t.total
-                    FROM (SELECT debt_id, SUM(amount_pence) AS total FROM posted GROUP BY debt_id) AS t
-                    WHERE recovery_debt.id = t.debt_id
+                    UPDATE recovery_debt SET cleared_pence = recovery_debt.cleared_pence + posted.amount_pence
+                    FROM posted WHERE recovery_debt.id = posted.debt_id
                     RETURNING recovery_debt.id, recovery_debt.cleared_pence = recovery_debt.original_balance_pence
                       AS cleared)
                 SELECT (SELECT COUNT(*) FROM posted), ARRAY(SELECT id FROM applied WHERE cleared)""", params)
