@@ -45,7 +45,7 @@ class DatabaseRegister:
         ninos = list(set(ninos))
         for start in range(0, len(ninos), 5000):
             chunk = ninos[start:start + 5000]
-            rows = (Award.objects.filter(nino__in=chunk, benefit__prescribed=True, start__lte=on)
+            rows = (Award.objects.filter(nino__any=chunk, benefit__prescribed=True, start__lte=on)
                     .filter(Q(end__isnull=True) | Q(end__gte=on))
                     .values_list("nino", "benefit_id", "benefit__name", "weekly_amount_pence", "start", "end"))
             for nino, code, name, weekly, begin, end in rows:

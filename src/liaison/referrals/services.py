@@ -155,7 +155,7 @@ def _recognise_resent(la, items: list[_Item]) -> None:
     held = {}
     if refs:
         for ref_id, ref, status, case_id in Referral.objects.filter(
-                la=la, la_reference__in=refs, status__in=HOLDS_REFERENCE).values_list(
+                la=la, la_reference__any=refs, status__in=HOLDS_REFERENCE).values_list(
                 "id", "la_reference", "status", "case_id"):
             held[ref] = (ref_id, status, case_id)
     first_row: dict[str, _Item] = {}
@@ -177,7 +177,7 @@ def _link_civil_penalties(la, items: list[_Item]) -> None:
         return
     refs = {i.clean.penalty_overpayment_reference for i in penalties}
     held = {ref: (rid, nino, debt_id, status) for rid, ref, nino, debt_id, status in Referral.objects.filter(
-        la=la, la_reference__in=refs, status__in=HOLDS_REFERENCE, is_civil_penalty=False).values_list(
+        la=la, la_reference__any=refs, status__in=HOLDS_REFERENCE, is_civil_penalty=False).values_list(
         "id", "la_reference", "nino", "debt_id", "status")}
     in_batch = {}
     for item in items:
@@ -249,7 +249,7 @@ def _scrutinise(items: list[_Item], *, today: dt.date) -> None:
             still.append(item)
     # 4. Duplicate: same customer, overlapping period and the same balance (same LA and reference is a re-send)
     known = list(Referral.objects.filter(
-        nino__in={i.clean.nino for i in still}, status__in=[Status.LOADED, Status.QUEUED]).values_list(
+        nino__any={i.clean.nino for i in still}, status__in=[Status.LOADED, Status.QUEUED]).values_list(
         "nino", "is_civil_penalty", "period_from", "period_to", "outstanding_balance_pence", "la_reference", "la_id"))
     by_nino: dict[str, list[tuple]] = {}
     for row in known:

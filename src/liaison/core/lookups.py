@@ -1,0 +1,28 @@
+"""`field__any=values`: the field equals one of many values, for bulk look-ups by thousands of keys at once.
+
+On PostgreSQL it is `field = ANY(%s)` with the values as one array parameter; `field__in` would build and prepare a
+placeholder per value (Django runs each through the field's preparation: for a file's chunk of 2,000 references,
+a tenth of the whole load's time went on that). Elsewhere it is `field IN (...)`. The values are passed as given,
+not prepared: give them as the column holds them (text for a CharField).
+"""
+
+from django.db.models import CharField, Lookup
+
+
+@CharField.register_lookup
+class AnyOf(Lookup):
+    lookup_name = "any"
+    prepare_rhs = False
+    can_use_none_as_rhs = False
+
+    def get_prep_lookup(self):
+        return list(self.rhs)
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+        if not values:
+            return "0 = 1", list(lhs_params)
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
