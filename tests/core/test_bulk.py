@@ -80,3 +80,41 @@ def test_on_postgresql_it_is_one_copy_per_call(la, django_assert_max_num_queries
     with django_assert_max_num_queries(3):  # the sequence's name (once), the keys; COPY is not counted
         bulk_insert([unsaved(Case, la=la, opened_at=when) for _ in range(3000)])
     assert Case.objects.filter(opened_at=when).count() == 3000
+
+
+def test_any_finds_rows_by_many_keys_at_once(la):
+    # `field__any`: one array parameter on PostgreSQL, IN (...) elsewhere; the same rows as `field__in`.
+    when = timezone.now()
+    cases = bulk_insert([unsaved(Case, la=la, opened_at=when) for _ in range(3)])
+    bulk_insert([unsaved(Referral, case=c, la=la, channel=Channel.API, status=Status.QUEUED, received_at=when,
+                         nino=nino, la_reference=f"REF-{n}")
+                 for n, (c, nino) in enumerate(zip(cases, ["JH100001C", "JH100002C", "JH100003C"], strict=True))])
+    wanted = {"REF-0", "REF-2", "REF-404", "O'Brien; DROP TABLE x"}
+    found = set(Referral.objects.filter(la=la, la_reference__any=wanted).values_list("la_reference", flat=True))
+    assert found == {"REF-0", "REF-2"}
+    assert found == set(Referral.objects.filter(la=la, la_reference__in=wanted).values_list("la_reference", flat=True))
+    assert list(Referral.objects.filter(nino__any=["JH100003C"]).values_list("la_reference", flat=True)) == ["REF-2"]
+    assert not Referral.objects.filter(nino__any=set()).exists()
+    assert Referral.objects.exclude(nino__any=["JH100003C"]).count() == 2
+
+
+def test_garbage_is_collected_when_the_loop_says_and_the_collector_is_restored():
+    import gc
+    import weakref
+
+    from liaison.core.bulk import collect_garbage_between_chunks
+
+    class Node:
+        pass
+
+    assert gc.isenabled()
+    with collect_garbage_between_chunks() as collect:
+        assert not gc.isenabled() and gc.get_freeze_count() > 0
+        a, b = Node(), Node()
+        a.other, b.other = b, a  # a cycle: only the collector frees it
+        gone = weakref.ref(a)
+        del a, b
+        assert gone() is not None
+        collect()
+        assert gone() is None
+    assert gc.isenabled() and gc.get_freeze_count() == 0

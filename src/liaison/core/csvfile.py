@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from liaison.core.bulk import collect_garbage_between_chunks
+
 MAX_FIELD_CHARS = 1000
 csv.field_size_limit(MAX_FIELD_CHARS * 4)
 
@@ -196,19 +198,22 @@ def process_file(record, *, check: Callable[[Path], FileCheck],
     objects.update(state=model.State.RUNNING, rows_total=checked.rows_total,
                    started_at=record.started_at or timezone.now())
     record.refresh_from_db()
-    for rows, ahead in chunks(path, checked.header, record.last_row_done):
-        with transaction.atomic():
-            results = receive(rows, ahead)
-            counts = Counter(record.counts)
-            counts.update(r.outcome for r in results)
-            record.counts = dict(counts)
-            record.rows_done += len(results)
-            record.last_row_done = rows[-1][0]
-            objects.update(counts=record.counts, rows_done=record.rows_done, last_row_done=record.last_row_done)
-        if after_chunk:
-            after_chunk()
-        if on_chunk:
-            on_chunk(results)
+    with collect_garbage_between_chunks() as collect:
+        for rows, ahead in chunks(path, checked.header, record.last_row_done):
+            with transaction.atomic():
+                results = receive(rows, ahead)
+                counts = Counter(record.counts)
+                counts.update(r.outcome for r in results)
+                record.counts = dict(counts)
+                record.rows_done += len(results)
+                record.last_row_done = rows[-1][0]
+                objects.update(counts=record.counts, rows_done=record.rows_done, last_row_done=record.last_row_done)
+            if after_chunk:
+                after_chunk()
+            if on_chunk:
+                on_chunk(results)
+            del rows, ahead, results
+            collect()
     objects.update(state=model.State.DONE, finished_at=timezone.now())
     record.refresh_from_db()
     return record
