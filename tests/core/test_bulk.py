@@ -118,3 +118,19 @@ def test_garbage_is_collected_when_the_loop_says_and_the_collector_is_restored()
         collect()
         assert gone() is None
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_a_date_given_as_text_or_a_datetime_is_stored_as_its_date(la):
+    # (On PostgreSQL the rows go by binary COPY, which converts nothing: a date column needs a date.)
+    when = timezone.now()
+    cases = bulk_insert([unsaved(Case, la=la, opened_at=when) for _ in range(2)])
+    referrals = bulk_insert([
+        unsaved(Referral, case=cases[0], la=la, channel=Channel.API, status=Status.QUEUED, received_at=when,
+                nino="JH100001C", la_reference="D-1", referral_date="2025-06-02", period_from=dt.date(2024, 1, 1)),
+        unsaved(Referral, case=cases[1], la=la, channel=Channel.API, status=Status.QUEUED, received_at=when,
+                nino="JH100002C", la_reference="D-2", referral_date=dt.datetime(2025, 6, 3, 9, 30),
+                period_from=None),
+    ])
+    stored = Referral.objects.filter(pk__in=[r.pk for r in referrals]).order_by("pk")
+    assert [(r.referral_date, r.period_from) for r in stored] == [
+        (dt.date(2025, 6, 2), dt.date(2024, 1, 1)), (dt.date(2025, 6, 3), None)]
