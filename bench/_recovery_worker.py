@@ -135,10 +135,8 @@ def _remittance_state() -> dict:
 
 
 def cmd_remittance(args) -> dict:
-    try:
-        from liaison.remittance.services import remittance_run
-    except ImportError as exc:  # the remittance app is not there yet
-        return {"missing": f"liaison.remittance.services.remittance_run: {exc}"}
+    from liaison.remittance.services import remittance_run
+
     month = dt.date.fromisoformat(args.month)
     now = dt.datetime.fromisoformat(args.now)
     before = _remittance_state()
