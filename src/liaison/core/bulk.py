@@ -27,11 +27,11 @@ from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 from django.db import connections, models
+from django.db.models.base import ModelState
+from django.utils import timezone
 from psycopg import postgres
 from psycopg.adapt import Dumper
 from psycopg.pq import Format
-from django.db.models.base import ModelState
-from django.utils import timezone
 
 M = TypeVar("M", bound=models.Model)
 
@@ -254,9 +254,8 @@ def _converter(field, connection) -> Callable[[Any], Any] | None:
     if isinstance(field, models.DateField):
         def date(value):
             if value is not None and type(value) is not dt.date:
-                # Django's preparation (a date, from a datetime or an ISO string), given back as a date: a binary
-                # COPY takes no text for a date column.
-                return dt.date.fromisoformat(str(field.get_db_prep_save(value, connection)))
+                # Django's own preparation (a date from a datetime or an ISO string): binary COPY takes no text.
+                return field.get_prep_value(value)
             return value
         return date
     if isinstance(field, _AS_IS):

@@ -212,7 +212,7 @@ def process_file(record, *, check: Callable[[Path], FileCheck],
                 after_chunk()
             if on_chunk:
                 on_chunk(results)
-            del rows, ahead, results
+            del rows, ahead, results  # the chunk's objects are garbage now: this collection frees them
             collect()
     objects.update(state=model.State.DONE, finished_at=timezone.now())
     record.refresh_from_db()

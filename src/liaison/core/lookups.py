@@ -20,7 +20,7 @@ class AnyOf(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        values = list(self.rhs)
+        values = self.rhs  # (a list: get_prep_lookup)
         if connection.vendor == "postgresql":
             return f"{lhs} = ANY(%s)", [*lhs_params, values]
         if not values:
