@@ -311,3 +311,57 @@ def collect_garbage_between_chunks() -> Iterator[Callable[[], object]]:
         gc.unfreeze()
         if was_enabled:
             gc.enable()
+
+
+def insert_select(model, values: dict[str, str], *, source: str, params: dict[str, Any] | None = None,
+                  using: str = "default") -> str:
+    """`INSERT INTO model's table (...) SELECT ... FROM source` as SQL with named parameters (`params` is
+    completed in place), for set-based writes on PostgreSQL that derive many rows from a staged table.
+
+    `values` maps a field's attribute name (`case_id`) to its SQL expression over `source`. Every other concrete
+    field takes what `bulk_create` would give a new instance: its default (as a parameter; "" for a text field
+    without one), "now" for
+    `auto_now`/`auto_now_add`, NULL where it may be null, the table's own sequence for an automatic primary key.
+    A field that has none of these and no expression is refused, so a field added to the model later cannot be
+    silently left out."""
+    connection = connections[using]
+    params = {} if params is None else params
+    quote = connection.ops.quote_name
+    now = None
+    columns, exprs = [], []
+    known = {f.attname for f in model._meta.concrete_fields}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field {', '.join(unknown)}")
+    for f in model._meta.concrete_fields:
+        if f.attname in values:
+            expr = values[f.attname]
+        elif f.primary_key and f.auto_created:
+            continue  # the table's sequence (an identity column's default)
+        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            now = now or timezone.now()
+            expr = "%(_now)s"
+            params["_now"] = now
+        elif (default := f.get_default()) is not None:  # the default, or "" for a text field without one
+            key = f"_default_{model._meta.db_table}_{f.column}"
+            params[key] = f.get_db_prep_save(default, connection)
+            expr = f"%({key})s"
+        elif f.null:
+            expr = "NULL"
+        else:
+            raise TypeError(f"{model.__name__}.{f.attname} has no default: give its value")
+        columns.append(quote(f.column))
+        exprs.append(expr)
+    return (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "
+            f"SELECT {', '.join(exprs)} FROM {source}")
+
+
+def take_ids(model, count: int, *, using: str = "default") -> list[int]:
+    """`count` new primary keys from the model's table sequence, ascending (PostgreSQL)."""
+    if count == 0:
+        return []
+    opts = model._meta
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)",
+                       [_sequence(cursor, opts.db_table, opts.pk.column), count])
+        return sorted(row[0] for row in cursor.fetchall())

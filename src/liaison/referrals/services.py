@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from liaison.benefits.register import RegisterUnavailable, get_register
@@ -33,6 +33,7 @@ from liaison.referrals.models import (
 from liaison.referrals.validation import CleanReferral, Fault, validate
 
 RESENT = "RESENT"
+VALIDATED_SUMMARY = "Checked: no missing or invalid data"
 NOTICE_FOR_OUTCOME = {
     Status.LOADED: "HBREC",
     Status.RETURNED_NON_QUALITY: "LARETM",
@@ -80,8 +81,12 @@ class _Item:
     award_benefit: str = ""
     resent_of: tuple[int, str, int] | None = None  # (referral id, status, case id)
     resent_of_row: int | None = None
-    penalty_overpayment: Any = None  # ("db", id, debt id, status) or ("batch", _Item)
+    penalty_overpayment: Any = None  # ("db", id, debt id, status, nino) or ("batch", _Item)
     referral: Referral | None = None
+    # What was recorded for it (set by either way of writing: model instances, or set-based on PostgreSQL)
+    referral_id: int | None = None
+    case_id: int | None = None
+    debt_id: int | None = None
 
 
 @dataclass
@@ -289,8 +294,24 @@ def _penalty_overpayment_loaded(item: _Item) -> bool:
     return link[1].status == Status.LOADED
 
 
+# On PostgreSQL a bulk file's chunks, and any call with at least this many referrals, are written set-based
+# (liaison.referrals.fanout); a few at a time (the web form, a small API call) as model instances, which needs no
+# staging table. Both write the same rows (tests/referrals/test_fanout.py).
+FANOUT_MIN_ROWS = 100
+
+
+def _writes_set_based(items: list[_Item], batch) -> bool:
+    return connection.vendor == "postgresql" and (batch is not None or len(items) >= FANOUT_MIN_ROWS)
+
+
 def _persist(*, la, channel, items: list[_Item], actor, received_at, batch, porth, rates) -> None:
     if not items:
+        return
+    if _writes_set_based(items, batch):
+        from liaison.referrals import fanout
+
+        fanout.persist(la=la, channel=channel, items=items, actor=actor, received_at=received_at, batch=batch,
+                       porth=porth, rates=rates)
         return
     actor_id = getattr(actor, "pk", None)
     actor_org_id = getattr(actor, "organisation_id", None) or la.pk
@@ -329,6 +350,8 @@ def _persist(*, la, channel, items: list[_Item], actor, received_at, batch, port
             item.referral.penalty_overpayment_id = link[1].referral.pk
             updates.append(item.referral)
     Referral.objects.bulk_update(updates, ["penalty_overpayment"], batch_size=2000)
+    for item in items:
+        item.referral_id, item.case_id, item.debt_id = item.referral.pk, item.referral.case_id, item.referral.debt_id
 
     timeline_rows = []
     for item in items:
@@ -342,7 +365,7 @@ def _persist(*, la, channel, items: list[_Item], actor, received_at, batch, port
         if item.status != Status.RETURNED_NON_QUALITY:
             timeline_rows.append(timeline.build(
                 case_id=r.case_id, la_id=la.pk, kind=events.VALIDATED, occurred_at=received_at, actor_id=None,
-                actor_organisation_id=porth.pk, summary="Checked: no missing or invalid data"))
+                actor_organisation_id=porth.pk, summary=VALIDATED_SUMMARY))
         timeline_rows.append(_outcome_event(item, la, porth, received_at, decided_by=None))
     bulk_insert(timeline_rows)
     _issue_outcome_notices(la, items, porth, received_at, actor_id=None)
@@ -387,17 +410,24 @@ def _outcome_event(item: _Item, la, porth, when, *, decided_by) -> Event:
         debt = r.debt
         data.update({"debt_id": debt.pk, "recovery_start_date": debt.recovery_start_date.isoformat(),
                      "weekly_rate_pence": debt.weekly_rate_pence, "balance_pence": debt.original_balance_pence})
-    summary = Status(item.status).label
-    if item.detail:
-        summary = f"{summary}. {item.detail}"
-    if r.debt_id:
-        summary = (f"Loaded onto Debt Manager: recovery of {format_pence(r.debt.original_balance_pence)} from "
-                   f"{r.debt.recovery_start_date:%d %B %Y} at {format_pence(r.debt.weekly_rate_pence)} a week")
+    terms = (r.debt.original_balance_pence, r.debt.recovery_start_date, r.debt.weekly_rate_pence) if r.debt_id else None
+    summary = outcome_summary(item.status, item.detail, terms)
     if decided_by is not None:
         data["decided_by_officer"] = True
     return timeline.build(
         case_id=r.case_id, la_id=la.pk, kind=OUTCOME_EVENT[item.status], occurred_at=when,
         actor_id=getattr(decided_by, "pk", None), actor_organisation_id=porth.pk, summary=summary, data=data)
+
+
+def outcome_summary(status: str, detail: str, debt: tuple[int, dt.date, int] | None) -> str:
+    """The timeline's line for a referral's outcome; `debt` is (balance, recovery start date, weekly rate) of
+    the debt opened, if one was."""
+    if debt is not None:
+        balance, start, weekly = debt
+        return (f"Loaded onto Debt Manager: recovery of {format_pence(balance)} from {start:%d %B %Y} at "
+                f"{format_pence(weekly)} a week")
+    summary = Status(status).label
+    return f"{summary}. {detail}" if detail else summary
 
 
 def _issue_outcome_notices(la, items: list[_Item], porth, when, *, actor_id) -> None:
@@ -420,40 +450,56 @@ def _letter_date(when: dt.datetime) -> str:
 def notice_context(item: _Item, la, porth, when, *, date: str | None = None) -> dict[str, Any]:
     """The letter's content, fixed at issue. `date` is `when` as the letter shows it, when already known."""
     r = item.referral
+    debt = r.debt if item.status == Status.LOADED else None
+    return letter_context(
+        status=item.status, detail=item.detail, award_benefit=item.award_benefit,
+        sent_name=item.data.get("customer_name"), customer_name=r.customer_name, nino=r.nino,
+        la_reference=r.la_reference, case_id=r.case_id, benefit_type=r.benefit_type,
+        is_civil_penalty=r.is_civil_penalty, balance_pence=r.outstanding_balance_pence,
+        classification=r.classification, faults=r.faults,
+        debt=(debt.recovery_start_date, debt.weekly_rate_pence) if debt else None,
+        site=debt.owning_site if debt else None, la=la, porth=porth, date=date or _letter_date(when))
+
+
+def letter_context(*, status: str, detail: str, award_benefit: str, sent_name, customer_name: str, nino: str,
+                   la_reference: str, case_id: int | None, benefit_type: str, is_civil_penalty: bool,
+                   balance_pence: int | None, classification: str, faults: list[dict],
+                   debt: tuple[dt.date, int] | None, site, la, porth, date: str) -> dict[str, Any]:
+    """The outcome letter's content from the referral's values (either way of writing a referral uses it);
+    `debt` is (recovery start date, weekly rate) and `site` the owning CCG site, for a loaded one."""
     ctx: dict[str, Any] = {
-        "date": date or _letter_date(when),
+        "date": date,
         "la_name": la.name, "la_code": la.code, "la_address_lines": la.address_lines,
         "from_unit": porth.name, "from_address_lines": porth.address_lines, "from_postcode": porth.postcode,
-        "customer_name": r.customer_name or item.data.get("customer_name") or "(not given)",
-        "nino": r.nino or "(not given)", "la_reference": r.la_reference or "(not given)",
-        "case_reference": r.case.reference if r.case_id else "",
-        "benefit": {"HB": "Housing Benefit", "CTB": "Council Tax Benefit"}.get(r.benefit_type, "(not given)"),
-        "is_civil_penalty": r.is_civil_penalty,
-        "balance": format_pence(r.outstanding_balance_pence) if r.outstanding_balance_pence else "",
+        "customer_name": customer_name or sent_name or "(not given)",
+        "nino": nino or "(not given)", "la_reference": la_reference or "(not given)",
+        "case_reference": f"C{case_id:07d}" if case_id else "",
+        "benefit": {"HB": "Housing Benefit", "CTB": "Council Tax Benefit"}.get(benefit_type, "(not given)"),
+        "is_civil_penalty": is_civil_penalty,
+        "balance": format_pence(balance_pence) if balance_pence else "",
         "contact_name": "CC Porth", "contact_email": "",
     }
-    if item.status == Status.LOADED:
-        debt = r.debt
-        site = debt.owning_site
+    if status == Status.LOADED:
+        start, weekly = debt
         ctx.update({
-            "recovery_start_date": f"{debt.recovery_start_date:%d %B %Y}",
-            "weekly_rate": format_pence(debt.weekly_rate_pence),
-            "rate_basis": "Fraud rate" if r.classification == "FRAUD" else "Standard rate",
+            "recovery_start_date": f"{start:%d %B %Y}",
+            "weekly_rate": format_pence(weekly),
+            "rate_basis": "Fraud rate" if classification == "FRAUD" else "Standard rate",
             "owning_site": site.name, "owning_site_email": site.intake_email,
-            "award_benefit": item.award_benefit or "a prescribed benefit",
+            "award_benefit": award_benefit or "a prescribed benefit",
             "contact_name": site.name, "contact_email": site.intake_email,
         })
-    elif item.status == Status.RETURNED_NON_QUALITY:
-        ctx["faults"] = r.faults
-    elif item.status == Status.RETURNED_NO_BENEFIT:
+    elif status == Status.RETURNED_NON_QUALITY:
+        ctx["faults"] = faults
+    elif status == Status.RETURNED_NO_BENEFIT:
         ctx.update({"reason": "Customer not in receipt of a prescribed benefit",
-                    "explanation": item.detail + ". DM can only recover from a current award of a benefit "
-                                                 "listed in Appendix 4 of the Service Level Agreement."})
+                    "explanation": detail + ". DM can only recover from a current award of a benefit "
+                                            "listed in Appendix 4 of the Service Level Agreement."})
     else:
-        ctx.update({"reason": Status(item.status).label.replace("Not loaded: ", "").capitalize(),
-                    "explanation": item.detail + "."})
-    if item.detail and item.status != Status.LOADED and "explanation" in ctx and item.status == Status.QUEUED:
-        ctx["explanation"] = item.detail
+        ctx.update({"reason": Status(status).label.replace("Not loaded: ", "").capitalize(),
+                    "explanation": detail + "."})
+    if detail and status != Status.LOADED and "explanation" in ctx and status == Status.QUEUED:
+        ctx["explanation"] = detail
     return ctx
 
 
@@ -492,14 +538,14 @@ def _record_resent(*, la, items: list[_Item], actor, received_at, batch) -> None
 
 
 def _result(item: _Item) -> RowResult:
-    if item.referral is None:
+    if item.referral_id is None:
         rid = item.resent_of[0] if item.resent_of else None
         return RowResult(row=item.row, la_reference=item.clean.la_reference, outcome=RESENT,
                          outcome_label="Already received", referral_id=rid, detail=item.detail)
-    r = item.referral
-    return RowResult(row=item.row, la_reference=r.la_reference, outcome=r.status,
-                     outcome_label=Status(r.status).label, referral_id=r.pk, case_reference=r.case.reference,
-                     faults=r.faults, detail=item.detail)
+    return RowResult(row=item.row, la_reference=item.clean.la_reference, outcome=item.status,
+                     outcome_label=Status(item.status).label, referral_id=item.referral_id,
+                     case_reference=f"C{item.case_id:07d}", faults=[f.as_dict() for f in item.clean.faults],
+                     detail=item.detail)
 
 
 # --- The CC Porth work queue -------------------------------------------------------------------------------
