@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from liaison.core.bulk import bulk_insert, unsaved
+from liaison.core.bulk import bulk_insert, insert_select, take_ids, unsaved
 from liaison.core.models import Case, Event
 from liaison.notices.models import Notice, OutboxMessage
 from liaison.referrals.models import Channel, Referral, Status
@@ -134,3 +134,36 @@ def test_a_date_given_as_text_or_a_datetime_is_stored_as_its_date(la):
     stored = Referral.objects.filter(pk__in=[r.pk for r in referrals]).order_by("pk")
     assert [(r.referral_date, r.period_from) for r in stored] == [
         (dt.date(2025, 6, 2), dt.date(2024, 1, 1)), (dt.date(2025, 6, 3), None)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="set-based INSERT ... SELECT is PostgreSQL's path")
+def test_insert_select_gives_every_field_not_named_what_a_new_instance_gets(la):
+    when = timezone.now()
+    [case_id] = take_ids(Case, 1)
+    params = {"la": la.pk, "when": when, "case": case_id}
+    with connection.cursor() as cursor:
+        cursor.execute(insert_select(Case, {"id": "%(case)s::bigint", "la_id": "%(la)s::bigint",
+                                            "opened_at": "%(when)s"}, source="(SELECT 1) AS one", params=params),
+                       params)
+        params = {"case": case_id, "la": la.pk, "when": when}
+        cursor.execute(insert_select(OutboxMessage, {"to": "'a@example.gov.uk'", "subject": "'S'",
+                                                     "next_attempt_at": "%(when)s"},
+                                     source="generate_series(1, 3) AS n", params=params), params)
+    case = Case.objects.get(pk=case_id)
+    assert (case.la_id, case.opened_at, case.scheme) == (la.pk, when, Case.Scheme.HB_OVERPAYMENT)
+    made = OutboxMessage.objects.filter(subject="S")
+    assert made.count() == 3
+    fresh = OutboxMessage(to="a@example.gov.uk", subject="S", next_attempt_at=when)
+    for m in made:
+        assert (m.status, m.attempts, m.body, m.last_error, m.sent_at, m.notice_id) == (
+            fresh.status, fresh.attempts, fresh.body, fresh.last_error, None, None)
+        assert m.created_at is not None  # auto_now_add: "now"
+    ids = take_ids(Case, 3)
+    assert ids == sorted(ids) and len(set(ids)) == 3 and ids[0] > case_id and take_ids(Case, 0) == []
+
+
+def test_insert_select_refuses_a_field_it_cannot_fill():
+    with pytest.raises(TypeError, match="no field colour"):
+        insert_select(Event, {"colour": "'blue'"}, source="x")
+    with pytest.raises(TypeError, match="Case.la_id has no default"):
+        insert_select(Case, {"opened_at": "now()"}, source="x")
