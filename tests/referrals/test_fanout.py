@@ -137,3 +137,37 @@ def test_set_based_and_instance_writes_record_the_same_rows(la, la_officer, refe
                     for k in got["context"].keys() | want["context"].keys()
                     if got["context"].get(k) != want["context"].get(k)} == {}, table
             assert got == want, table
+
+
+def test_a_reference_recorded_meanwhile_rolls_the_set_based_write_back_and_it_is_tried_again(
+        la, la_officer, referral_data, award, monkeypatch):
+    """Another request records one of the file's LA references between the re-send check and the write: the
+    database refuses the write (one live referral per LA reference), nothing of it is kept, and the chunk is
+    received again, which now sees the reference held."""
+    from liaison.core.bulk import bulk_insert, unsaved
+
+    rows = []
+    for i in range(3):
+        data = referral_data(la_reference=f"FO/RACE/{i}")
+        award(data["nino"])
+        rows.append((i + 2, data))
+    batch = ImportBatch.objects.create(la=la, uploaded_by=la_officer, channel=Channel.FILE, original_name="f.csv")
+    link = services._link_civil_penalties
+    attempts = []
+
+    def meanwhile(la_, items):
+        attempts.append(1)
+        if len(attempts) == 1:  # as if another request had just recorded FO/RACE/1, loaded
+            case = Case.objects.create(la=la, opened_at=timezone.now())
+            bulk_insert([unsaved(Referral, case=case, la=la, channel=Channel.API, received_at=timezone.now(),
+                                 status=Status.QUEUED, la_reference="FO/RACE/1", nino="JH999999D")])
+        return link(la_, items)
+    monkeypatch.setattr(services, "_link_civil_penalties", meanwhile)
+    cases_before = Case.objects.count()
+
+    results = referrals_receive(la=la, channel=Channel.FILE, rows=rows, actor=la_officer, batch=batch)
+
+    assert len(attempts) == 2
+    assert [r.outcome for r in results] == [Status.LOADED, Status.LOADED, Status.LOADED]
+    assert Referral.objects.filter(la_reference__startswith="FO/RACE/").count() == 3  # the first try left nothing
+    assert Case.objects.count() == cases_before + 3
