@@ -50,13 +50,14 @@ def test_an_event_cannot_be_changed_to_name_a_case_that_does_not_exist(case, la)
     assert Event.objects.get(pk=e.pk).case_id == case.pk
 
 
-def test_a_case_organisation_or_user_named_by_events_cannot_be_deleted(case, la, la_officer):
-    bulk_insert([event(case_id=case.pk, la_id=la.pk, actor_id=la_officer.pk, actor_organisation_id=la.pk)])
-    for obj in (case, la, la_officer):  # through the ORM: PROTECT, on both databases
+def test_a_case_organisation_or_user_named_by_events_cannot_be_deleted(case, la, other_la, la_officer):
+    # other_la is named by this event only (la is also the case's LA, which has its own guard)
+    bulk_insert([event(case_id=case.pk, la_id=la.pk, actor_id=la_officer.pk, actor_organisation_id=other_la.pk)])
+    for obj in (case, other_la, la_officer):  # through the ORM: PROTECT, on both databases
         with pytest.raises(ProtectedError), transaction.atomic():
             obj.delete()
     if connection.vendor == "postgresql":  # below the ORM: the database's own guard
-        for model, pk in ((Case, case.pk), (Organisation, la.pk), (User, la_officer.pk)):
+        for model, pk in ((Case, case.pk), (Organisation, other_la.pk), (User, la_officer.pk)):
             with pytest.raises(IntegrityError, match="named by timeline events"), transaction.atomic():
                 model.objects.filter(pk=pk)._raw_delete(using="default")
     assert Case.objects.filter(pk=case.pk).exists() and User.objects.filter(pk=la_officer.pk).exists()

@@ -17,7 +17,9 @@ class Case(models.Model):
         HB_OVERPAYMENT = "hb-overpayment", "Housing Benefit overpayment recovery"
 
     scheme = models.CharField(max_length=32, choices=Scheme.choices, default=Scheme.HB_OVERPAYMENT)
-    la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="cases")
+    # Checked per statement, not per row (migration 0004, ADR 0013)
+    la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="cases",
+                           db_constraint=False)
     opened_at = models.DateTimeField()
 
     class Meta:

@@ -1,0 +1,64 @@
+"""Cases', notices' and outbox e-mails' references are checked by the database per statement (core and notices
+migrations 0004, `core.dbchecks`, ADR 0013): what a foreign key refused is still refused, as an IntegrityError."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from liaison.core.bulk import bulk_insert, unsaved
+from liaison.core.models import Case
+from liaison.notices.models import Notice, OutboxMessage
+from liaison.partners.models import Organisation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def made(la, porth):
+    """A case with a notice and its e-mail, all naming what exists."""
+    now = timezone.now()
+    case = Case.objects.create(la=la, opened_at=now)
+    [notice] = bulk_insert([unsaved(Notice, code="HBREC", case_id=case.pk, la_id=la.pk, issued_at=now,
+                                    issued_by_id=porth.pk, context={})])
+    [email] = bulk_insert([unsaved(OutboxMessage, notice_id=notice.pk, to="a@example.gov.uk", subject="S",
+                                   next_attempt_at=now)])
+    return case, notice, email
+
+
+def _missing(model) -> int:
+    return model.objects.order_by("-pk").first().pk + 1000
+
+
+def test_rows_naming_what_exists_are_written(made):
+    case, notice, email = made
+    assert Notice.objects.get(pk=notice.pk).case_id == case.pk and email.notice_id == notice.pk
+
+
+@pytest.mark.parametrize("model, field, target", [
+    (Case, "la_id", Organisation),
+    (Notice, "case_id", Case), (Notice, "la_id", Organisation), (Notice, "issued_by_id", Organisation),
+    (OutboxMessage, "notice_id", Notice),
+])
+def test_a_row_naming_what_does_not_exist_is_refused_written_or_changed(made, model, field, target):
+    case, notice, email = made
+    row = {Case: case, Notice: notice, OutboxMessage: email}[model]
+    values = {f.attname: getattr(row, f.attname) for f in model._meta.concrete_fields if not f.primary_key}
+    before = model.objects.count()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert([unsaved(model, **values), unsaved(model, **{**values, field: _missing(target)})])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        model.objects.filter(pk=row.pk).update(**{field: _missing(target)})
+    assert model.objects.count() == before and getattr(model.objects.get(pk=row.pk), field) == values[field]
+
+
+def test_what_they_name_cannot_be_deleted(made, la, porth):
+    case, notice, email = made
+    for obj in (case, notice, la, porth):  # through the ORM: PROTECT, on both databases
+        with pytest.raises(ProtectedError), transaction.atomic():
+            obj.delete()
+    if connection.vendor == "postgresql":  # below the ORM: the database's own guards
+        for model, pk in ((Case, case.pk), (Notice, notice.pk), (Organisation, porth.pk)):
+            with pytest.raises(IntegrityError, match="is named by"), transaction.atomic():
+                model.objects.filter(pk=pk)._raw_delete(using="default")
+    assert Case.objects.filter(pk=case.pk).exists() and Notice.objects.filter(pk=notice.pk).exists()
