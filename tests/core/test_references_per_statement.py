@@ -62,3 +62,61 @@ def test_what_they_name_cannot_be_deleted(made, la, porth):
             with pytest.raises(IntegrityError, match="is named by"), transaction.atomic():
                 model.objects.filter(pk=pk)._raw_delete(using="default")
     assert Case.objects.filter(pk=case.pk).exists() and Notice.objects.filter(pk=notice.pk).exists()
+
+
+# --- Referrals (referrals migration 0002) -----------------------------------------------------------------------
+
+@pytest.fixture
+def referral(la, la_officer, referral_data, award):
+    from liaison.referrals.models import Referral
+    from liaison.referrals.services import referrals_receive
+
+    data = referral_data()
+    award(data["nino"])
+    [result] = referrals_receive(la=la, channel="API", rows=[(None, data)], actor=la_officer)
+    return Referral.objects.get(pk=result.referral_id)
+
+
+def _referral_targets():
+    from liaison.partners.models import User
+    from liaison.recovery.models import Debt
+    from liaison.referrals.models import ImportBatch, Reason, Referral
+    return {"case_id": Case, "la_id": Organisation, "submitted_by_id": User, "assigned_to_id": User,
+            "decided_by_id": User, "import_batch_id": ImportBatch, "reason_id": Reason,
+            "penalty_overpayment_id": Referral, "debt_id": Debt}
+
+
+@pytest.mark.parametrize("field", list(_referral_targets()))
+def test_a_referral_naming_what_does_not_exist_is_refused(referral, field):
+    from liaison.referrals.models import Reason, Referral
+
+    target = _referral_targets()[field]
+    bad = "NO-SUCH-REASON" if target is Reason else (target.objects.order_by("-pk").first() or referral).pk + 1000
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Referral.objects.filter(pk=referral.pk).update(**{field: bad})
+    assert Referral.objects.filter(pk=referral.pk, status=referral.status, debt_id=referral.debt_id).exists()
+
+
+def test_a_new_referral_naming_what_does_not_exist_is_refused_with_its_whole_statement(referral, la):
+    from liaison.referrals.models import Referral
+
+    now = timezone.now()
+    rows = [unsaved(Referral, case_id=Case.objects.create(la=la, opened_at=now).pk, la_id=la.pk, channel="API",
+                    received_at=now, status="RETURNED_NON_QUALITY", reason_id=reason) for reason in ("EARNINGS", "NOPE")]
+    before = Referral.objects.count()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert(rows)
+    assert Referral.objects.count() == before
+
+
+def test_what_a_referral_names_cannot_be_deleted(referral):
+    from liaison.recovery.models import Debt
+    from liaison.referrals.models import Reason
+
+    for obj in (referral.debt, Reason.objects.get(pk=referral.reason_id)):
+        with pytest.raises(ProtectedError), transaction.atomic():
+            obj.delete()
+    if connection.vendor == "postgresql":
+        for model, pk in ((Debt, referral.debt_id), (Reason, referral.reason_id), (Case, referral.case_id)):
+            with pytest.raises(IntegrityError, match="is named by"), transaction.atomic():
+                model.objects.filter(pk=pk)._raw_delete(using="default")

@@ -81,22 +81,25 @@ class ImportRow(models.Model):
 
 
 class Referral(models.Model):
-    case = models.OneToOneField("core.Case", on_delete=models.PROTECT, related_name="referral")
-    la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="referrals")
+    # Every reference is checked by the database per statement, not per row (migration 0002, ADR 0013): hence
+    # db_constraint=False; PROTECT still guards deletes in the ORM, and triggers below it.
+    case = models.OneToOneField("core.Case", on_delete=models.PROTECT, related_name="referral", db_constraint=False)
+    la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="referrals",
+                           db_constraint=False)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+                                     related_name="+", db_constraint=False)
     import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="referrals")
+                                     related_name="referrals", db_constraint=False)
     source_row = models.PositiveIntegerField(null=True, blank=True)
     received_at = models.DateTimeField()
     status = models.CharField(max_length=24, choices=Status.choices)
     queue_reason = models.CharField(max_length=24, choices=QueueReason.choices, blank=True)
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+                                    related_name="+", db_constraint=False)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+                                   related_name="+", db_constraint=False)
     decision_reasons = models.TextField(blank=True)
     faults = models.JSONField(default=list, blank=True)
     submitted = models.JSONField(default=dict, blank=True, help_text="The data as received, for a faulty referral.")
@@ -116,7 +119,7 @@ class Referral(models.Model):
     la_code = models.CharField(max_length=16, blank=True)
     cause = models.CharField(max_length=24, choices=Cause.choices, blank=True)
     classification = models.CharField(max_length=5, blank=True)
-    reason = models.ForeignKey(Reason, null=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.ForeignKey(Reason, null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     reason_other = models.CharField(max_length=500, blank=True)
     period_from = models.DateField(null=True)
     period_to = models.DateField(null=True)
@@ -126,9 +129,9 @@ class Referral(models.Model):
     is_civil_penalty = models.BooleanField(default=False)
     penalty_overpayment_reference = models.CharField(max_length=40, blank=True)
     penalty_overpayment = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                            related_name="civil_penalties")
+                                            related_name="civil_penalties", db_constraint=False)
     debt = models.OneToOneField("recovery.Debt", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="referral")
+                                related_name="referral", db_constraint=False)
 
     class Meta:
         indexes = [
