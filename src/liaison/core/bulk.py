@@ -148,22 +148,10 @@ def _copy(model, objs: list, connection) -> list:
     from_dict, from_attr = itemgetter(*attnames, "_state"), attrgetter(*attnames, "_state")
     quote = connection.ops.quote_name
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)",
-                       [_sequence(cursor, opts.db_table, pk.column), len(objs)])
-        ids = sorted(row[0] for row in cursor.fetchall())
+        ids = _take_ids(cursor, opts, len(objs))
         column_names = [pk.column, *(f.column for f in fields)]
-        columns = ", ".join(quote(c) for c in column_names)
         types = None if generic else _binary_types(cursor, opts.db_table, column_names)
-        if types is not None:
-            # Binary COPY: each column's type declared once, so psycopg picks each value's dumper by column, not by
-            # looking at every value, and the server parses no text: 2.5 times quicker on our side. JSON arrives
-            # already encoded (the converters): it is sent as it is.
-            cursor.adapters.register_dumper(None, _EncodedJsonbDumper)
-        binary = " (FORMAT BINARY)" if types is not None else ""
-        with cursor.copy(f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN{binary}") as copy:
-            if types is not None:
-                copy.set_types(types)
-            write = copy.write_row
+        with copy_in(cursor, quote(opts.db_table), [quote(c) for c in column_names], types) as write:
             if converters or generic:
                 for obj_id, obj in zip(ids, objs, strict=True):
                     try:
@@ -219,6 +207,30 @@ class _EncodedJsonbDumper(Dumper):
 
     def dump(self, obj: str) -> bytes:
         return b"\x01" + obj.encode()
+
+
+@contextmanager
+def copy_in(cursor, table: str, columns: list[str], types: list[str] | None) -> Iterator[Callable[[Any], None]]:
+    """`COPY table (columns) FROM STDIN` on a PostgreSQL cursor; yields the function that writes one row (a
+    sequence of values in `columns`' order). Table and columns are given as SQL (quoted where they need it).
+
+    With `types` (each column's type, as `format_type` names it) the copy is binary: psycopg picks each value's
+    dumper by its column instead of looking at every value, and the server parses no text (2.5 times quicker on
+    our side); values must then be of their column's Python type, and a jsonb value is given as JSON text,
+    already encoded, which is sent as it is. Without, the copy is text."""
+    if types is not None:
+        cursor.adapters.register_dumper(None, _EncodedJsonbDumper)
+    binary = " (FORMAT BINARY)" if types is not None else ""
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN{binary}") as copy:
+        if types is not None:
+            copy.set_types(types)
+        yield copy.write_row
+
+
+def _take_ids(cursor, opts, count: int) -> list[int]:
+    cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)",
+                   [_sequence(cursor, opts.db_table, opts.pk.column), count])
+    return sorted(row[0] for row in cursor.fetchall())
 
 
 def _sequence(cursor, table: str, column: str) -> str:
@@ -320,8 +332,8 @@ def insert_select(model, values: dict[str, str], *, source: str, params: dict[st
 
     `values` maps a field's attribute name (`case_id`) to its SQL expression over `source`. Every other concrete
     field takes what `bulk_create` would give a new instance: its default (as a parameter; "" for a text field
-    without one), "now" for
-    `auto_now`/`auto_now_add`, NULL where it may be null, the table's own sequence for an automatic primary key.
+    without one), "now" for `auto_now`/`auto_now_add`, NULL where it may be null, the table's own sequence for an
+    automatic primary key.
     A field that has none of these and no expression is refused, so a field added to the model later cannot be
     silently left out."""
     connection = connections[using]
@@ -360,8 +372,5 @@ def take_ids(model, count: int, *, using: str = "default") -> list[int]:
     """`count` new primary keys from the model's table sequence, ascending (PostgreSQL)."""
     if count == 0:
         return []
-    opts = model._meta
     with connections[using].cursor() as cursor:
-        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)",
-                       [_sequence(cursor, opts.db_table, opts.pk.column), count])
-        return sorted(row[0] for row in cursor.fetchall())
+        return _take_ids(cursor, model._meta, count)

@@ -58,6 +58,7 @@ from liaison.governance.models import (
     other_side,
 )
 from liaison.notices.models import OutboxMessage
+from liaison.notices.services import schedule_delivery
 from liaison.partners.models import Organisation
 
 NOT_ALLOWED = 403
@@ -125,17 +126,8 @@ def queue_email(*, to: str, subject: str, body: str, now: dt.datetime) -> Outbox
     if not to:
         return None
     message = OutboxMessage.objects.create(notice=None, to=to, subject=subject[:200], body=body, next_attempt_at=now)
-    # One delivery run per transaction however many e-mails it queued (the run sends everything due).
-    connection = transaction.get_connection()
-    if not any(item[1] is _schedule_delivery for item in connection.run_on_commit):
-        transaction.on_commit(_schedule_delivery)
+    schedule_delivery()
     return message
-
-
-def _schedule_delivery() -> None:
-    from liaison.notices.tasks import deliver_outbox
-
-    deliver_outbox.enqueue()
 
 
 # --- 1. Contacts and absences -----------------------------------------------------------------------------

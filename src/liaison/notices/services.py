@@ -59,20 +59,39 @@ def notices_issue(*, requests: list[NoticeRequest], issued_by_id: int, issued_at
             messages.append(unsaved(
                 OutboxMessage,
                 notice_id=notice.pk, to=r.to, next_attempt_at=issued_at,
-                subject=f"{kind.code}: {kind.title} - {r.context.get('la_reference', '')}".strip(" -"),
+                subject=email_subject(r.code, r.context.get("la_reference", "")),
             ))
         events.append(timeline.build(
             case_id=r.case_id, la_id=r.la_id, kind=NOTICE_ISSUED, occurred_at=issued_at, actor_id=r.actor_id,
             actor_organisation_id=r.actor_organisation_id or issued_by_id,
-            summary=f"{kind.code} issued: {kind.title}", data={"notice_id": notice.pk, "code": kind.code}))
+            summary=issued_summary(r.code), data={"notice_id": notice.pk, "code": kind.code}))
     bulk_insert(messages)
     bulk_insert(events)
     if messages:
-        transaction.on_commit(_schedule_delivery)
+        schedule_delivery()
     return notices
 
 
-def _schedule_delivery() -> None:
+def email_subject(code: str, la_reference: str) -> str:
+    """The covering e-mail's subject: the notice's code and title, and the LA's reference if the letter has one."""
+    kind = catalogue.get(code)
+    return f"{kind.code}: {kind.title} - {la_reference}".strip(" -")
+
+
+def issued_summary(code: str) -> str:
+    """The timeline's line for a notice issued."""
+    kind = catalogue.get(code)
+    return f"{kind.code} issued: {kind.title}"
+
+
+def schedule_delivery() -> None:
+    """Have the task worker deliver the outbox once the caller's transaction commits (at once if there is none):
+    one delivery run per transaction, however many e-mails it queued (a run sends everything due)."""
+    if not any(hook is _deliver for _, hook, *_ in transaction.get_connection().run_on_commit):
+        transaction.on_commit(_deliver)
+
+
+def _deliver() -> None:
     from liaison.notices.tasks import deliver_outbox
 
     deliver_outbox.enqueue()

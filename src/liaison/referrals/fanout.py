@@ -17,19 +17,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from liaison.core.bulk import insert_select, take_ids
+from liaison.core.bulk import copy_in, insert_select, take_ids
 from liaison.core.models import Case, Event
-from liaison.notices import catalogue
 from liaison.notices.events import NOTICE_ISSUED
 from liaison.notices.models import Notice, OutboxMessage
-from liaison.partners.models import Organisation
+from liaison.notices.services import email_subject, issued_summary, schedule_delivery
 from liaison.recovery.models import Debt
 from liaison.recovery.services import RateTable, _notice_days, recovery_terms
-from liaison.referrals import events
-from liaison.referrals.models import Channel, Referral, Status
+from liaison.referrals import events, services
+from liaison.referrals.models import Referral, Status
 
 STAGE = "liaison_referral_stage"
 # (column, type): the staging table, in the order each row is written
@@ -55,86 +54,100 @@ _CREATE = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} ("
 def persist(*, la, channel: str, items: list, actor, received_at, batch, porth, rates: RateTable | None) -> None:
     """Record `items` (scrutinised: each has its status) as `services._persist` does, set-based. Inside the
     caller's transaction; sets each item's referral_id, case_id and debt_id."""
-    from liaison.referrals import services as s
+    notice_ids = _take_ids(items)
+    site = services.owning_site(la) if any(i.debt_id for i in items) else None
+    rows = _stage_rows(items, notice_ids, la=la, channel=channel, received_at=received_at, porth=porth,
+                       site=site, rates=rates or RateTable())
+    params: dict[str, Any] = {
+        "la": la.pk, "porth": porth.pk, "when": received_at, "channel": channel, "actor": getattr(actor, "pk", None),
+        "actor_org": getattr(actor, "organisation_id", None) or la.pk, "batch": getattr(batch, "pk", None),
+        "site": getattr(site, "pk", None), "to": la.intake_email,
+        "batch_data": json.dumps({"batch_id": batch.pk} if batch else {}),
+        "received": events.RECEIVED.code, "validated": events.VALIDATED.code, "issued": NOTICE_ISSUED.code,
+        "validated_summary": services.VALIDATED_SUMMARY,
+        "non_quality": Status.RETURNED_NON_QUALITY.value, "queued": Status.QUEUED.value,
+    }
+    statements = _statements(params, with_outbox=bool(la.intake_email))
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.execute(_CREATE)
+        cursor.execute(f"TRUNCATE {STAGE}")  # a chunk's rows only, even if the caller's transaction is long
+        with copy_in(cursor, STAGE, [name for name, _ in _COLUMNS], _TYPES) as write:
+            for row in rows:
+                write(row)
+        for sql in statements:
+            cursor.execute(sql, params)
+    if notice_ids and la.intake_email:
+        schedule_delivery()
 
-    actor_id = getattr(actor, "pk", None)
-    actor_org_id = getattr(actor, "organisation_id", None) or la.pk
+
+def _take_ids(items: list) -> dict[int, int]:
+    """Give each item its case, referral and (if loaded) debt id from the tables' sequences; returns the notice
+    id of each item that gets a notice, by the item's id()."""
     n = len(items)
     for item, case_id, referral_id in zip(items, take_ids(Case, n), take_ids(Referral, n), strict=True):
         item.case_id, item.referral_id = case_id, referral_id
     # Debts: an overpayment's before its Civil Penalty's, as `_open_debts` opens them.
-    loaded = [i for i in items if i.status == Status.LOADED]
-    loaded.sort(key=lambda i: i.clean.is_civil_penalty)  # stable: file order within each group
+    loaded = sorted((i for i in items if i.status == Status.LOADED), key=lambda i: i.clean.is_civil_penalty)
     for item, debt_id in zip(loaded, take_ids(Debt, len(loaded)), strict=True):
         item.debt_id = debt_id
-    noticed = [i for i in items if s.NOTICE_FOR_OUTCOME.get(i.status)]
-    notice_ids = dict(zip(map(id, noticed), take_ids(Notice, len(noticed)), strict=True))
+    noticed = [i for i in items if services.NOTICE_FOR_OUTCOME.get(i.status)]
+    return dict(zip(map(id, noticed), take_ids(Notice, len(noticed)), strict=True))
 
-    site = None
-    if loaded:
-        site = la.ccg_site or Organisation.objects.get(code="DM-CCG-DEARNE")
-    rates = rates or RateTable()
+
+def _stage_rows(items: list, notice_ids: dict[int, int], *, la, channel: str, received_at, porth, site,
+                rates: RateTable) -> list[tuple]:
+    """One staging row per item, in _COLUMNS' order: every value with a rule worked out by the same functions
+    as the instance path."""
     loaded_on = timezone.localdate(received_at)
     notice_days = _notice_days()
-    date = s._letter_date(received_at)
-    channel_label = Channel(channel).label.lower()
-    kinds = {code: catalogue.get(code) for code in set(s.NOTICE_FOR_OUTCOME.values())}
-    notice_summaries = {code: f"{k.code} issued: {k.title}" for code, k in kinds.items()}
+    date = services._letter_date(received_at)
     dumps = json.dumps
-
     rows = []
     for ord_, item in enumerate(items):
         c = item.clean
         faults = [f.as_dict() for f in c.faults]
-        terms = None
-        overpayment_debt_id = None
+        terms = overpayment_debt_id = penalty_overpayment_id = None
+        link = item.penalty_overpayment
+        if link:
+            penalty_overpayment_id = link[1] if link[0] == "db" else link[1].referral_id
         if item.debt_id is not None:
             terms = recovery_terms(classification=c.classification, balance_pence=c.outstanding_balance_pence,
                                    loaded_on=loaded_on, rates=rates, notice_days=notice_days)
-            if c.is_civil_penalty and item.penalty_overpayment:
-                link = item.penalty_overpayment
+            if c.is_civil_penalty and link:
                 overpayment_debt_id = link[2] if link[0] == "db" else link[1].debt_id
-        link = item.penalty_overpayment
-        penalty_overpayment_id = None
-        if link:
-            penalty_overpayment_id = link[1] if link[0] == "db" else link[1].referral_id
-        code = s.NOTICE_FOR_OUTCOME.get(item.status)
-        context = subject = None
+        code = services.NOTICE_FOR_OUTCOME.get(item.status)
+        context = None
         if code:
-            context = dumps(s.letter_context(
+            context = services.letter_context(
                 status=item.status, detail=item.detail, award_benefit=item.award_benefit,
                 sent_name=item.data.get("customer_name"), customer_name=c.customer_name, nino=c.nino,
                 la_reference=c.la_reference, case_id=item.case_id, benefit_type=c.benefit_type,
                 is_civil_penalty=c.is_civil_penalty, balance_pence=c.outstanding_balance_pence,
                 classification=c.classification, faults=faults,
                 debt=(terms.start_date, terms.weekly_rate_pence) if terms else None, site=site, la=la, porth=porth,
-                date=date))
-            kind = kinds[code]
-            subject = f"{kind.code}: {kind.title} - {c.la_reference or '(not given)'}".strip(" -")
+                date=date)
         rows.append((
             ord_, item.case_id, item.referral_id, item.debt_id, notice_ids.get(id(item)), item.row, item.status,
             item.queue_reason, dumps(faults) if faults else "[]",
-            dumps(s._submitted_copy(item.data)) if faults else "{}", c.referral_date, c.cis_checked_on,
+            dumps(services._submitted_copy(item.data)) if faults else "{}", c.referral_date, c.cis_checked_on,
             c.customer_name, c.address_line_1, c.address_line_2, c.address_line_3, c.address_line_4, c.postcode,
             c.nino, c.date_of_birth, c.la_reference, c.la_code, c.cause, c.classification, c.reason_code or None,
             c.reason_other, c.period_from, c.period_to, c.amount_recovered_pence, c.outstanding_balance_pence,
             c.benefit_type, c.is_civil_penalty, c.penalty_overpayment_reference, penalty_overpayment_id,
             terms.weekly_rate_pence if terms else None, terms.start_date if terms else None, overpayment_debt_id,
-            f"Referral {c.la_reference or '(no reference)'} received by {channel_label}"[:500],
-            s.OUTCOME_EVENT[item.status].code,
-            s.outcome_summary(item.status, item.detail, (c.outstanding_balance_pence, terms.start_date,
+            services.received_summary(c.la_reference, channel),
+            services.OUTCOME_EVENT[item.status].code,
+            services.outcome_summary(item.status, item.detail, (c.outstanding_balance_pence, terms.start_date,
                                                          terms.weekly_rate_pence) if terms else None)[:500],
-            code, context, subject, notice_summaries.get(code),
+            code, dumps(context) if code else None,
+            email_subject(code, context["la_reference"]) if code else None,
+            issued_summary(code) if code else None,
         ))
+    return rows
 
-    params: dict[str, Any] = {
-        "la": la.pk, "porth": porth.pk, "when": received_at, "channel": channel, "actor": actor_id,
-        "actor_org": actor_org_id, "batch": getattr(batch, "pk", None), "site": getattr(site, "pk", None),
-        "to": la.intake_email, "batch_data": json.dumps({"batch_id": batch.pk} if batch else {}),
-        "received": events.RECEIVED.code, "validated": events.VALIDATED.code, "issued": NOTICE_ISSUED.code,
-        "validated_summary": s.VALIDATED_SUMMARY,
-        "non_quality": Status.RETURNED_NON_QUALITY.value, "queued": Status.QUEUED.value,
-    }
+
+def _statements(params: dict[str, Any], *, with_outbox: bool) -> list[str]:
+    """The INSERT ... SELECT of each table from the staging table (`params` completed with the defaults)."""
     statements = [
         insert_select(Case, {"id": "s.case_id", "la_id": "%(la)s", "opened_at": "%(when)s"},
                       source=f"{STAGE} s ORDER BY s.ord", params=params),
@@ -193,7 +206,7 @@ def persist(*, la, channel: str, items: list, actor, received_at, batch, porth, 
             "issued_at": "%(when)s", "issued_by_id": "%(porth)s", "context": "s.notice_context",
         }, source=f"{STAGE} s WHERE s.notice_id IS NOT NULL ORDER BY s.ord", params=params),
     ]
-    if la.intake_email:
+    if with_outbox:
         statements.append(insert_select(OutboxMessage, {
             "notice_id": "s.notice_id", "to": "%(to)s", "next_attempt_at": "%(when)s", "subject": "s.outbox_subject",
         }, source=f"{STAGE} s WHERE s.notice_id IS NOT NULL ORDER BY s.ord", params=params))
@@ -203,24 +216,4 @@ def persist(*, la, channel: str, items: list, actor, received_at, batch, porth, 
         "data": "jsonb_build_object('notice_id', s.notice_id, 'code', s.notice_code)",
     }, source=f"{STAGE} s WHERE s.notice_id IS NOT NULL ORDER BY s.ord", params=params))
 
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.execute(_CREATE)
-        cursor.execute(f"TRUNCATE {STAGE}")  # a chunk's rows only, even if the caller's transaction is long
-        raw = cursor.cursor
-        raw.adapters.register_dumper(None, _jsonb_dumper())
-        with raw.copy(f"COPY {STAGE} FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(_TYPES)
-            for row in rows:
-                copy.write_row(row)
-        for sql in statements:
-            cursor.execute(sql, params)
-    if noticed and la.intake_email:
-        from liaison.notices.services import _schedule_delivery
-
-        transaction.on_commit(_schedule_delivery)
-
-
-def _jsonb_dumper():
-    from liaison.core.bulk import _EncodedJsonbDumper
-
-    return _EncodedJsonbDumper
+    return statements

@@ -359,7 +359,7 @@ def _persist(*, la, channel, items: list[_Item], actor, received_at, batch, port
         timeline_rows.append(timeline.build(
             case_id=r.case_id, la_id=la.pk, kind=events.RECEIVED, occurred_at=received_at, actor_id=actor_id,
             actor_organisation_id=actor_org_id,
-            summary=f"Referral {r.la_reference or '(no reference)'} received by {Channel(channel).label.lower()}",
+            summary=received_summary(r.la_reference, channel),
             data={"referral_id": r.pk, "channel": channel, **({"row": item.row} if item.row else {}),
                   **({"batch_id": batch.pk} if batch else {})}))
         if item.status != Status.RETURNED_NON_QUALITY:
@@ -375,8 +375,7 @@ def _open_debts(la, loaded: list[_Item], when, rates) -> None:
     """Open a debt for each loaded referral; an overpayment's debt before its Civil Penalty's."""
     if not loaded:
         return
-    # The CCG site named on the notice of recovery; Dearne Valley where the LA has none (SLA Appendix 8).
-    site = la.ccg_site or Organisation.objects.get(code="DM-CCG-DEARNE")
+    site = owning_site(la)
     site_id = site.pk
     rates = rates or RateTable()
     first = [i for i in loaded if not i.clean.is_civil_penalty]
@@ -417,6 +416,17 @@ def _outcome_event(item: _Item, la, porth, when, *, decided_by) -> Event:
     return timeline.build(
         case_id=r.case_id, la_id=la.pk, kind=OUTCOME_EVENT[item.status], occurred_at=when,
         actor_id=getattr(decided_by, "pk", None), actor_organisation_id=porth.pk, summary=summary, data=data)
+
+
+def received_summary(la_reference: str, channel: str) -> str:
+    """The timeline's line for a referral received."""
+    return f"Referral {la_reference or '(no reference)'} received by {Channel(channel).label.lower()}"[:500]
+
+
+def owning_site(la) -> Organisation:
+    """The CCG site that owns an LA's loaded debts and is named on the notice of recovery; Dearne Valley where the
+    LA has none (SLA Appendix 8)."""
+    return la.ccg_site or Organisation.objects.get(code="DM-CCG-DEARNE")
 
 
 def outcome_summary(status: str, detail: str, debt: tuple[int, dt.date, int] | None) -> str:
