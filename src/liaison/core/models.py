@@ -19,7 +19,7 @@ class Case(models.Model):
     scheme = models.CharField(max_length=32, choices=Scheme.choices, default=Scheme.HB_OVERPAYMENT)
     # Checked per statement, not per row (migration 0004, ADR 0013)
     la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="cases",
-                           db_constraint=False)
+                           db_constraint=False, db_index=False)  # case_la_opened leads with it
     opened_at = models.DateTimeField()
 
     class Meta:
@@ -38,10 +38,11 @@ class Event(models.Model):
 
     # The references are checked by the database once per statement, not per row (migration 0003, ADR 0013):
     # hence db_constraint=False; PROTECT still guards deletes through the ORM, and triggers below it.
+    # No index of their own: event_case_time and event_la_kind_time lead with them (migration 0005).
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", null=True, blank=True,
-                             db_constraint=False)
+                             db_constraint=False, db_index=False)
     la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="+", null=True,
-                           db_constraint=False)
+                           db_constraint=False, db_index=False)
     kind = models.CharField(max_length=64)
     occurred_at = models.DateTimeField()
     recorded_at = models.DateTimeField(auto_now_add=True)

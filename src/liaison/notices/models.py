@@ -12,9 +12,11 @@ class Notice(models.Model):
 
     code = models.CharField(max_length=10, choices=[(c, f"{c}: {t.title}") for c, t in CATALOGUE.items()])
     # The references are checked per statement, not per row (migration 0004, ADR 0013)
-    case = models.ForeignKey("core.Case", on_delete=models.PROTECT, related_name="notices", db_constraint=False)
+    # No index of their own: notice_case_issued and notice_la_issued lead with them (migration 0005).
+    case = models.ForeignKey("core.Case", on_delete=models.PROTECT, related_name="notices", db_constraint=False,
+                             db_index=False)
     la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="notices",
-                           db_constraint=False)
+                           db_constraint=False, db_index=False)
     issued_at = models.DateTimeField()
     issued_by = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="+",
                                   db_constraint=False)

@@ -84,13 +84,14 @@ class Referral(models.Model):
     # Every reference is checked by the database per statement, not per row (migration 0002, ADR 0013): hence
     # db_constraint=False; PROTECT still guards deletes in the ORM, and triggers below it.
     case = models.OneToOneField("core.Case", on_delete=models.PROTECT, related_name="referral", db_constraint=False)
+    # la and import_batch have no index of their own: referral_la_received and referral_batch_row lead with them.
     la = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="referrals",
-                           db_constraint=False)
+                           db_constraint=False, db_index=False)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+", db_constraint=False)
     import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="referrals", db_constraint=False)
+                                     related_name="referrals", db_constraint=False, db_index=False)
     source_row = models.PositiveIntegerField(null=True, blank=True)
     received_at = models.DateTimeField()
     status = models.CharField(max_length=24, choices=Status.choices)

@@ -1,0 +1,58 @@
+"""Migrations that take a foreign key's own index away (`db_index=False`) where a composite index already leads
+with the same column, so every row written maintains one index fewer.
+
+Django's AlterField would rebuild the whole table on SQLite for that (dropping the triggers that check its
+references, liaison.core.dbchecks); this drops just the index, on either database, and alters the field in the
+migration state only.
+"""
+
+from __future__ import annotations
+
+from django.db import migrations
+from django.db.migrations.operations.base import Operation
+
+
+class DropOwnIndex(Operation):
+    """Drop the plain single-column index of a field (integer keys: no `_like` twin); reversed, make it again as
+    Django names it. The migration state is left alone (see `without_own_index`)."""
+
+    reversible = True
+    reduces_to_sql = False
+
+    def __init__(self, model_name: str, name: str) -> None:
+        self.model_name, self.name = model_name, name
+
+    def deconstruct(self):
+        return self.__class__.__name__, [], {"model_name": self.model_name, "name": self.name}
+
+    def state_forwards(self, app_label, state) -> None:
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        model = from_state.apps.get_model(app_label, self.model_name)
+        column = model._meta.get_field(self.name).column
+        for index in _own_indexes(schema_editor, model._meta.db_table, column):
+            schema_editor.execute(schema_editor._delete_index_sql(model, index))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        model = to_state.apps.get_model(app_label, self.model_name)
+        field = model._meta.get_field(self.name)
+        if not _own_indexes(schema_editor, model._meta.db_table, field.column):
+            schema_editor.execute(schema_editor._create_index_sql(model, fields=[field]))
+
+    def describe(self) -> str:
+        return f"Drop the own index of {self.model_name}.{self.name}"
+
+
+def without_own_index(alter: migrations.AlterField) -> migrations.SeparateDatabaseAndState:
+    """`alter` (the same field with db_index=False) applied to the migration state, and its index dropped."""
+    return migrations.SeparateDatabaseAndState(
+        state_operations=[alter], database_operations=[DropOwnIndex(alter.model_name, alter.name)])
+
+
+def _own_indexes(schema_editor, table: str, column: str) -> list[str]:
+    """The plain (not unique) indexes on exactly `column` of `table`."""
+    with schema_editor.connection.cursor() as cursor:
+        constraints = schema_editor.connection.introspection.get_constraints(cursor, table)
+    return sorted(name for name, c in constraints.items()
+                  if c["index"] and not c["unique"] and not c["primary_key"] and c["columns"] == [column])
