@@ -82,8 +82,8 @@ def written(since: dict[type, int]) -> dict[str, list[dict]]:
 def receive_and_undo(la, officer, rows, batch, when, *, set_based: bool, monkeypatch):
     monkeypatch.setattr(services, "_writes_set_based", lambda items, batch: set_based)
     calls = []
-    persist = fanout.persist
-    monkeypatch.setattr(fanout, "persist", lambda **kw: calls.append(1) or persist(**kw))
+    persist = fanout.write
+    monkeypatch.setattr(fanout, "write", lambda staged: calls.append(1) or persist(staged))
     since = {m: m.objects.order_by("-pk").values_list("pk", flat=True).first() or 0 for m in MODELS}
     try:
         with transaction.atomic():
@@ -155,13 +155,13 @@ def test_a_reference_recorded_meanwhile_rolls_the_set_based_write_back_and_it_is
     link = services._link_civil_penalties
     attempts = []
 
-    def meanwhile(la_, items):
+    def meanwhile(la_, items, in_flight=None):
         attempts.append(1)
         if len(attempts) == 1:  # as if another request had just recorded FO/RACE/1, loaded
             case = Case.objects.create(la=la, opened_at=timezone.now())
             bulk_insert([unsaved(Referral, case=case, la=la, channel=Channel.API, received_at=timezone.now(),
                                  status=Status.QUEUED, la_reference="FO/RACE/1", nino="JH999999D")])
-        return link(la_, items)
+        return link(la_, items, in_flight)
     monkeypatch.setattr(services, "_link_civil_penalties", meanwhile)
     cases_before = Case.objects.count()
 

@@ -173,19 +173,33 @@ def chunked(rows: Iterable[tuple[int, dict]], size: int) -> Iterator[tuple[Rows,
         yield chunk, None
 
 
+def can_write_behind() -> bool:
+    """Whether a bulk file's chunks can be written behind (`process_file(write_behind=True)`): on PostgreSQL,
+    when the caller holds no transaction (a second connection would not see what it has written)."""
+    from django.db import connection
+
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
 def process_file(record, *, check: Callable[[Path], FileCheck],
                  chunks: Callable[[Path, list[str], int], Iterable[tuple[Rows, Any]]],
                  receive: Callable[[Rows, Any], list], after_chunk: Callable[[], None] | None = None,
-                 on_chunk: Callable[[list], None] | None = None):
+                 on_chunk: Callable[[list], None] | None = None, write_behind: bool = False):
     """Process (or carry on processing) an uploaded bulk file, recorded as `record` (a model with the bulk file's
     fields: file, state with its State choices, rows_total, rows_done, last_row_done, counts, error, started_at,
     finished_at).
 
     The file is checked whole first: one it cannot read is REJECTED with the reason and nothing recorded. Then
-    `chunks(path, header, after_line)` yields (rows, anything checked ahead) from the line after the last one
-    committed, and each chunk is handed to `receive(rows, checked)` in a transaction that also records the file's
+    `chunks(path, header, after_line)` yields (rows, anything worked out ahead) from the line after the last one
+    committed, and each chunk is handed to `receive(rows, ahead)` in a transaction that also records the file's
     progress (outcome counts from each result's `outcome`): nothing accepted is lost if processing stops part way,
-    and a restart carries on. `after_chunk()` runs after each commit, then `on_chunk(results)`."""
+    and a restart carries on. `after_chunk()` runs after each commit, then `on_chunk(results)`.
+
+    `write_behind` (only where `can_write_behind()`): each chunk is received and committed on a second connection,
+    in a thread of its own, while `chunks` works out the next one; one chunk is in flight at a time, so `chunks`
+    may count on every chunk before the last one it yielded having committed. If a chunk's write is refused as a
+    conflict (an IntegrityError: another request recorded one of its rows meanwhile), what was worked out ahead
+    is dropped and `chunks` starts again after the last committed row."""
     model = type(record)
     objects = model.objects.filter(pk=record.pk)
     path = Path(record.file.path)
@@ -199,21 +213,75 @@ def process_file(record, *, check: Callable[[Path], FileCheck],
                    started_at=record.started_at or timezone.now())
     record.refresh_from_db()
     with collect_garbage_between_chunks() as collect:
-        for rows, ahead in chunks(path, checked.header, record.last_row_done):
-            with transaction.atomic():
-                results = receive(rows, ahead)
-                counts = Counter(record.counts)
-                counts.update(r.outcome for r in results)
-                record.counts = dict(counts)
-                record.rows_done += len(results)
-                record.last_row_done = rows[-1][0]
-                objects.update(counts=record.counts, rows_done=record.rows_done, last_row_done=record.last_row_done)
+        def committed(results: list) -> None:
             if after_chunk:
                 after_chunk()
             if on_chunk:
                 on_chunk(results)
-            del rows, ahead, results  # the chunk's objects are garbage now: this collection frees them
-            collect()
+            collect()  # the chunk's objects are garbage now: this collection frees them
+
+        if write_behind and can_write_behind():
+            _write_behind(record, objects, path, checked.header, chunks, receive, committed)
+        else:
+            for rows, ahead in chunks(path, checked.header, record.last_row_done):
+                results = _commit_chunk(record, objects, rows, ahead, receive)
+                del rows, ahead
+                committed(results)
+                del results
     objects.update(state=model.State.DONE, finished_at=timezone.now())
     record.refresh_from_db()
     return record
+
+
+def _commit_chunk(record, objects, rows: Rows, ahead, receive) -> list:
+    """Receive one chunk and record the file's progress with it, in one transaction; `record` is brought up to
+    date only once that has committed."""
+    with transaction.atomic():
+        results = receive(rows, ahead)
+        counts = Counter(record.counts)
+        counts.update(r.outcome for r in results)
+        progress = {"counts": dict(counts), "rows_done": record.rows_done + len(results),
+                    "last_row_done": rows[-1][0]}
+        objects.update(**progress)
+    for name, value in progress.items():
+        setattr(record, name, value)
+    return results
+
+
+CONFLICT_RETRIES = 3
+
+
+def _write_behind(record, objects, path: Path, header: list[str], chunks, receive, committed) -> None:
+    """`process_file`'s loop with each chunk committed by a writer thread while the next is worked out."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from django.db import IntegrityError, connections
+
+    conflicts = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-writer") as writer:
+        try:
+            while True:
+                source = iter(chunks(path, header, record.last_row_done))
+                in_flight: Future | None = None
+                try:
+                    for rows, ahead in source:  # the next chunk is worked out while the one in flight is written
+                        if in_flight is not None:
+                            committed(in_flight.result())
+                            conflicts = 0
+                        in_flight = writer.submit(_commit_chunk, record, objects, rows, ahead, receive)
+                        del rows, ahead
+                    if in_flight is not None:
+                        committed(in_flight.result())
+                    return
+                except IntegrityError:
+                    # Rolled back whole; what was worked out ahead counted on it, so start again after the last
+                    # chunk committed (a fresh look sees what the other request recorded).
+                    conflicts += 1
+                    if conflicts >= CONFLICT_RETRIES:
+                        raise
+                finally:
+                    close = getattr(source, "close", None)
+                    if close:
+                        close()
+        finally:
+            writer.submit(connections.close_all).result()  # the writer thread's own connection

@@ -16,12 +16,14 @@ from django.utils import timezone
 
 from liaison.core.bulk import analyze_if_grown
 from liaison.core.csvfile import (
-    MAX_FIELD_CHARS, FileCheck, FileKind, FileRejected, check_csv, iter_csv_rows, process_file,
+    MAX_FIELD_CHARS, FileCheck, FileKind, FileRejected, can_write_behind, check_csv, iter_csv_rows, process_file,
 )
 from liaison.core.csvfile import template_csv as _template_csv
 from liaison.recovery.services import RateTable
 from liaison.referrals.models import ImportBatch, Reason, Referral
-from liaison.referrals.services import Checked, RowResult, referrals_check, referrals_receive
+from liaison.referrals.services import (
+    Checked, Prepared, RowResult, referrals_check, referrals_prepare, referrals_receive, referrals_record,
+)
 from liaison.referrals.validation import COLUMNS, FIELDS_BY_NAME
 
 CHUNK_ROWS = 2000
@@ -43,18 +45,36 @@ def iter_rows(path: Path, header: list[str], *, after_line: int = 0) -> Iterator
 
 
 def batch_process(*, batch: ImportBatch, on_chunk=None) -> ImportBatch:
-    """Process (or carry on processing) a bulk file. Each chunk of rows commits with the batch's progress."""
+    """Process (or carry on processing) a bulk file. Each chunk of rows commits with the batch's progress.
+
+    On PostgreSQL (outside a transaction) each chunk is written behind: recorded and committed on a second
+    connection while the next chunk is scrutinised, against what is held plus the chunk in flight (ADR 0014)."""
     rates = RateTable()
+    write_behind = can_write_behind()
 
     def receive(chunk: list[tuple[int, dict]], checked: Checked) -> list[RowResult]:
         return referrals_receive(la=batch.la, channel=batch.channel, rows=chunk, actor=batch.uploaded_by,
                                  batch=batch, rates=rates, checked=checked)
+
+    def record(chunk: list[tuple[int, dict]], prepared: Prepared) -> list[RowResult]:
+        return referrals_record(prepared)
+
+    def prepared_chunks(path: Path, header: list[str], after_line: int):
+        in_flight = None
+        for chunk, checked in _checked_chunks(path, header, after_line=after_line, la_code=batch.la.code):
+            prepared = referrals_prepare(la=batch.la, channel=batch.channel, rows=chunk, actor=batch.uploaded_by,
+                                         batch=batch, rates=rates, checked=checked, in_flight=in_flight)
+            in_flight = prepared.in_flight()
+            yield chunk, prepared
 
     def after_chunk() -> None:
         # Keep the planner's picture of the referrals table up to date as the file fills it (the next chunk's
         # look-ups for re-sends and duplicates depend on it).
         analyze_if_grown(Referral, fields=["la", "la_reference", "status", "nino", "is_civil_penalty"])
 
+    if write_behind:
+        return process_file(batch, check=check_file, receive=record, chunks=prepared_chunks,
+                            after_chunk=after_chunk, on_chunk=on_chunk, write_behind=True)
     return process_file(
         batch, check=check_file, receive=receive, after_chunk=after_chunk, on_chunk=on_chunk,
         chunks=lambda path, header, after_line: _checked_chunks(path, header, after_line=after_line,

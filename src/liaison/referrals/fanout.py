@@ -9,12 +9,15 @@ model instances, and the timeline's JSON is built by the database. See docs/adr/
 
 Every value that needs a rule (the letter's content, the summaries, the debt's start and rate) is still worked
 out by the same Python functions as before; the SQL here only places values and builds the events' small JSON.
-The staging table is temporary, private to the connection and emptied at commit (or rollback).
+`stage` works the rows out (no transaction needed: a bulk file stages its next chunk while a second connection
+writes this one, ADR 0014); `write` records them, inside the caller's transaction. The staging table is
+temporary, private to the connection and emptied at commit (or rollback).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -51,9 +54,20 @@ _CREATE = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} ("
            + ", ".join(f"{name} {kind}" for name, kind in _COLUMNS) + ") ON COMMIT DELETE ROWS")
 
 
-def persist(*, la, channel: str, items: list, actor, received_at, batch, porth, rates: RateTable | None) -> None:
-    """Record `items` (scrutinised: each has its status) as `services._persist` does, set-based. Inside the
-    caller's transaction; sets each item's referral_id, case_id and debt_id."""
+@dataclass
+class Staged:
+    """A chunk ready to write: its staged rows, the statements that fan them out and their parameters."""
+
+    rows: list[tuple]
+    statements: list[str]
+    params: dict[str, Any]
+    deliver: bool
+
+
+def stage(*, la, channel: str, items: list, actor, received_at, batch, porth, rates: RateTable | None) -> Staged:
+    """Everything `write` needs for `items` (scrutinised: each has its status), worked out in Python: takes each
+    item's ids from the sequences (sets its referral_id, case_id and debt_id) and builds its staged row. Needs
+    no transaction (a chunk of a bulk file is staged while the one before it is written)."""
     notice_ids = _take_ids(items)
     site = services.owning_site(la) if any(i.debt_id for i in items) else None
     rows = _stage_rows(items, notice_ids, la=la, channel=channel, received_at=received_at, porth=porth,
@@ -67,16 +81,21 @@ def persist(*, la, channel: str, items: list, actor, received_at, batch, porth, 
         "validated_summary": services.VALIDATED_SUMMARY,
         "non_quality": Status.RETURNED_NON_QUALITY.value, "queued": Status.QUEUED.value,
     }
-    statements = _statements(params, with_outbox=bool(la.intake_email))
+    return Staged(rows=rows, statements=_statements(params, with_outbox=bool(la.intake_email)), params=params,
+                  deliver=bool(notice_ids) and bool(la.intake_email))
+
+
+def write(staged: Staged) -> None:
+    """Record a staged chunk, inside the caller's transaction."""
     with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.execute(_CREATE)
         cursor.execute(f"TRUNCATE {STAGE}")  # a chunk's rows only, even if the caller's transaction is long
-        with copy_in(cursor, STAGE, [name for name, _ in _COLUMNS], _TYPES) as write:
-            for row in rows:
-                write(row)
-        for sql in statements:
-            cursor.execute(sql, params)
-    if notice_ids and la.intake_email:
+        with copy_in(cursor, STAGE, [name for name, _ in _COLUMNS], _TYPES) as put:
+            for row in staged.rows:
+                put(row)
+        for sql in staged.statements:
+            cursor.execute(sql, staged.params)
+    if staged.deliver:
         schedule_delivery()
 
 

@@ -115,14 +115,12 @@ def referrals_receive(*, la: Organisation, channel: str, rows: Sequence[tuple[in
 
     `checked`: the same rows already validated by `referrals_check`; they are validated again here unless it
     was for this LA, this day and the reasons now in force."""
-    if not la.is_la:
-        raise ApplicationError("Only a Local Authority can refer an overpayment.")
-    received_at = received_at or timezone.now()
     for attempt in range(3):
         try:
             with transaction.atomic():
-                return _receive(la=la, channel=channel, rows=rows, actor=actor, received_at=received_at,
-                                batch=batch, rates=rates, checked=checked if attempt == 0 else None)
+                return referrals_record(referrals_prepare(
+                    la=la, channel=channel, rows=rows, actor=actor, received_at=received_at, batch=batch,
+                    rates=rates, checked=checked if attempt == 0 else None))
         except IntegrityError:
             # Another request recorded one of these LA references between our check and our insert: look again.
             if attempt == 2:
@@ -130,7 +128,61 @@ def referrals_receive(*, la: Organisation, channel: str, rows: Sequence[tuple[in
     raise AssertionError("unreachable")
 
 
-def _receive(*, la, channel, rows, actor, received_at, batch, rates, checked=None) -> list[RowResult]:
+@dataclass
+class InFlight:
+    """What a chunk of referrals being recorded (on another connection, not yet committed) will hold, for the
+    look-ups of the chunk prepared meanwhile: the database cannot show it yet, so this does."""
+
+    held: dict[str, tuple[int, str, int]]  # LA reference -> (referral id, status, case id), references it holds
+    overpayments: dict[str, tuple[int, str, int | None, str]]  # ... -> (id, NINO, debt id, status), not penalties
+    customers: dict[str, list[tuple]]  # NINO -> (id, is penalty, from, to, balance, LA reference), loaded/queued
+
+    @classmethod
+    def of(cls, items: list[_Item]) -> InFlight:
+        held, overpayments, customers = {}, {}, {}
+        for item in items:
+            c = item.clean
+            if item.status in HOLDS_REFERENCE and c.la_reference:
+                held[c.la_reference] = (item.referral_id, item.status, item.case_id)
+                if not c.is_civil_penalty:
+                    overpayments[c.la_reference] = (item.referral_id, c.nino, item.debt_id, item.status)
+            if item.status in (Status.LOADED, Status.QUEUED):
+                customers.setdefault(c.nino, []).append(
+                    (item.referral_id, c.is_civil_penalty, c.period_from, c.period_to, c.outstanding_balance_pence,
+                     c.la_reference))
+        return cls(held=held, overpayments=overpayments, customers=customers)
+
+
+@dataclass
+class Prepared:
+    """Referrals received and scrutinised, ready to record (`referrals_record`): each has its outcome, and on
+    the set-based way of writing its ids and staged row too."""
+
+    la: Organisation
+    channel: str
+    actor: Any
+    received_at: dt.datetime
+    batch: Any
+    rates: RateTable | None
+    porth: Organisation
+    items: list[_Item]
+    live: list[_Item]  # the new ones (not re-sent)
+    staged: Any = None  # fanout.Staged, when written set-based
+
+    def in_flight(self) -> InFlight:
+        """What this chunk will hold once recorded (for the chunk prepared while it is written)."""
+        assert self.staged is not None or not self.live, "only a staged chunk knows its ids before it is written"
+        return InFlight.of(self.live)
+
+
+def referrals_prepare(*, la: Organisation, channel: str, rows: Sequence[tuple[int | None, dict[str, Any]]],
+                      actor, received_at: dt.datetime | None = None, batch=None, rates: RateTable | None = None,
+                      checked: Checked | None = None, in_flight: InFlight | None = None) -> Prepared:
+    """Validate and scrutinise referrals (reads only; the ids of a set-based write come from the sequences),
+    against what is held plus `in_flight`, the chunk being recorded meanwhile, if any."""
+    if not la.is_la:
+        raise ApplicationError("Only a Local Authority can refer an overpayment.")
+    received_at = received_at or timezone.now()
     today = timezone.localdate(received_at)
     reason_codes = frozenset(Reason.objects.filter(active=True).values_list("code", flat=True))
     if (checked is None or (checked.la_code, checked.today, checked.reason_codes) != (la.code, today, reason_codes)
@@ -142,20 +194,39 @@ def _receive(*, la, channel, rows, actor, received_at, batch, rates, checked=Non
         row_faults = [Fault("row", message) for message in item.data.get("_row_faults", ())]
         item.clean.faults[:0] = row_faults
 
-    _recognise_resent(la, items)
+    _recognise_resent(la, items, in_flight)
     live = [i for i in items if i.resent_of is None and i.resent_of_row is None]
-    _link_civil_penalties(la, live)
-    _scrutinise(live, today=today)
+    _link_civil_penalties(la, live, in_flight)
+    _scrutinise(live, today=today, in_flight=in_flight)
     porth = Organisation.objects.get(unit=Organisation.Unit.CC_PORTH)
-    _persist(la=la, channel=channel, items=live, actor=actor, received_at=received_at, batch=batch, porth=porth,
-             rates=rates)
-    live_ids = {id(i) for i in live}
-    _record_resent(la=la, items=[i for i in items if id(i) not in live_ids], actor=actor,
-                   received_at=received_at, batch=batch)
-    return [_result(i) for i in items]
+    prepared = Prepared(la=la, channel=channel, actor=actor, received_at=received_at, batch=batch, rates=rates,
+                        porth=porth, items=items, live=live)
+    if live and _writes_set_based(live, batch):
+        from liaison.referrals import fanout
+
+        prepared.staged = fanout.stage(la=la, channel=channel, items=live, actor=actor, received_at=received_at,
+                                       batch=batch, porth=porth, rates=rates)
+    return prepared
 
 
-def _recognise_resent(la, items: list[_Item]) -> None:
+def referrals_record(prepared: Prepared) -> list[RowResult]:
+    """Record prepared referrals: cases, referrals, debts, notices, e-mails and timelines. Inside the caller's
+    transaction (the database refuses, with an IntegrityError, an LA reference recorded meanwhile)."""
+    p = prepared
+    if p.staged is not None:
+        from liaison.referrals import fanout
+
+        fanout.write(p.staged)
+    elif p.live:
+        _persist(la=p.la, channel=p.channel, items=p.live, actor=p.actor, received_at=p.received_at,
+                 batch=p.batch, porth=p.porth, rates=p.rates)
+    live_ids = {id(i) for i in p.live}
+    _record_resent(la=p.la, items=[i for i in p.items if id(i) not in live_ids], actor=p.actor,
+                   received_at=p.received_at, batch=p.batch)
+    return [_result(i) for i in p.items]
+
+
+def _recognise_resent(la, items: list[_Item], in_flight: InFlight | None = None) -> None:
     refs = {i.clean.la_reference for i in items if i.clean.la_reference}
     held = {}
     if refs:
@@ -163,6 +234,8 @@ def _recognise_resent(la, items: list[_Item]) -> None:
                 la=la, la_reference__any=refs, status__in=HOLDS_REFERENCE).values_list(
                 "id", "la_reference", "status", "case_id"):
             held[ref] = (ref_id, status, case_id)
+        if in_flight:
+            held.update((ref, v) for ref, v in in_flight.held.items() if ref in refs)
     first_row: dict[str, _Item] = {}
     for item in items:
         ref = item.clean.la_reference
@@ -176,7 +249,7 @@ def _recognise_resent(la, items: list[_Item]) -> None:
             first_row.setdefault(ref, item)
 
 
-def _link_civil_penalties(la, items: list[_Item]) -> None:
+def _link_civil_penalties(la, items: list[_Item], in_flight: InFlight | None = None) -> None:
     penalties = [i for i in items if i.clean.is_civil_penalty and i.clean.penalty_overpayment_reference]
     if not penalties:
         return
@@ -184,6 +257,8 @@ def _link_civil_penalties(la, items: list[_Item]) -> None:
     held = {ref: (rid, nino, debt_id, status) for rid, ref, nino, debt_id, status in Referral.objects.filter(
         la=la, la_reference__any=refs, status__in=HOLDS_REFERENCE, is_civil_penalty=False).values_list(
         "id", "la_reference", "nino", "debt_id", "status")}
+    if in_flight:
+        held.update((ref, v) for ref, v in in_flight.overpayments.items() if ref in refs)
     in_batch = {}
     for item in items:
         if not item.clean.is_civil_penalty and item.clean.la_reference and not item.clean.faults:
@@ -214,7 +289,7 @@ def _periods_overlap(a_from, a_to, b_from, b_to) -> bool:
     return a_from <= b_to and b_from <= a_to
 
 
-def _scrutinise(items: list[_Item], *, today: dt.date) -> None:
+def _scrutinise(items: list[_Item], *, today: dt.date, in_flight: InFlight | None = None) -> None:
     """The checks of SLA 7.2, in order; each item gets exactly one status."""
     # 1. Non-quality
     pending = []
@@ -253,16 +328,21 @@ def _scrutinise(items: list[_Item], *, today: dt.date) -> None:
         else:
             still.append(item)
     # 4. Duplicate: same customer, overlapping period and the same balance (same LA and reference is a re-send)
-    known = list(Referral.objects.filter(
-        nino__any={i.clean.nino for i in still}, status__in=[Status.LOADED, Status.QUEUED]).values_list(
-        "nino", "is_civil_penalty", "period_from", "period_to", "outstanding_balance_pence", "la_reference", "la_id"))
+    ninos = {i.clean.nino for i in still}
+    known = {row[0]: row for row in Referral.objects.filter(
+        nino__any=ninos, status__in=[Status.LOADED, Status.QUEUED]).values_list(
+        "id", "nino", "is_civil_penalty", "period_from", "period_to", "outstanding_balance_pence", "la_reference")}
+    if in_flight:
+        for nino in ninos & in_flight.customers.keys():
+            for rid, *rest in in_flight.customers[nino]:
+                known.setdefault(rid, (rid, nino, *rest))
     by_nino: dict[str, list[tuple]] = {}
-    for row in known:
-        by_nino.setdefault(row[0], []).append(row[1:])
+    for _, nino, *rest in sorted(known.values()):  # oldest first
+        by_nino.setdefault(nino, []).append(rest)
     for item in still:
         c = item.clean
         exact = near = None
-        for penalty, p_from, p_to, balance, ref, _la in by_nino.get(c.nino, []):
+        for penalty, p_from, p_to, balance, ref in by_nino.get(c.nino, []):
             if penalty != c.is_civil_penalty or not _periods_overlap(c.period_from, c.period_to, p_from, p_to):
                 continue
             if balance == c.outstanding_balance_pence:
@@ -281,8 +361,8 @@ def _scrutinise(items: list[_Item], *, today: dt.date) -> None:
         else:
             item.status = Status.LOADED
         if item.status in (Status.LOADED, Status.QUEUED):
-            by_nino.setdefault(c.nino, []).append((c.is_civil_penalty, c.period_from, c.period_to,
-                                                   c.outstanding_balance_pence, c.la_reference, None))
+            by_nino.setdefault(c.nino, []).append([c.is_civil_penalty, c.period_from, c.period_to,
+                                                   c.outstanding_balance_pence, c.la_reference])
 
 
 def _penalty_overpayment_loaded(item: _Item) -> bool:
@@ -305,13 +385,8 @@ def _writes_set_based(items: list[_Item], batch) -> bool:
 
 
 def _persist(*, la, channel, items: list[_Item], actor, received_at, batch, porth, rates) -> None:
+    """Record `items` as model instances (the other way, set-based, is `fanout`)."""
     if not items:
-        return
-    if _writes_set_based(items, batch):
-        from liaison.referrals import fanout
-
-        fanout.persist(la=la, channel=channel, items=items, actor=actor, received_at=received_at, batch=batch,
-                       porth=porth, rates=rates)
         return
     actor_id = getattr(actor, "pk", None)
     actor_org_id = getattr(actor, "organisation_id", None) or la.pk
