@@ -47,7 +47,7 @@ class Event(models.Model):
     occurred_at = models.DateTimeField()
     recorded_at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+", db_constraint=False)
+                              related_name="+", db_constraint=False, db_index=False)  # event_actor: partial
     actor_organisation = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, null=True,
                                            blank=True, related_name="+", db_constraint=False)
     summary = models.CharField(max_length=500)
@@ -58,6 +58,8 @@ class Event(models.Model):
             models.Index(fields=["case", "occurred_at"], name="event_case_time"),
             models.Index(fields=["kind", "occurred_at"], name="event_kind_time"),
             models.Index(fields=["la", "kind", "occurred_at"], name="event_la_kind_time"),
+            # Most events have no actor (the system acted): only those that have one are indexed.
+            models.Index(fields=["actor"], name="event_actor", condition=models.Q(actor__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -83,7 +83,7 @@ class Debt(models.Model):
     benefit_type = models.CharField(max_length=3, choices=BenefitType.choices)
     is_civil_penalty = models.BooleanField(default=False)
     overpayment = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="civil_penalties",
+                                    related_name="civil_penalties", db_index=False,  # debt_overpayment: partial
                                     help_text="For a Civil Penalty: the overpayment debt it belongs to.")
     classification = models.CharField(max_length=5, choices=Classification.choices)
     original_balance_pence = models.PositiveIntegerField(help_text="The balance referred, in pence.")
@@ -103,6 +103,8 @@ class Debt(models.Model):
             models.Index(fields=["la", "status"], name="debt_la_status"),
             models.Index(fields=["nino"], name="debt_nino"),
             models.Index(fields=["status", "recovery_start_date"], name="debt_status_start"),
+            # Only a Civil Penalty's debt names an overpayment: only those are indexed.
+            models.Index(fields=["overpayment"], name="debt_overpayment", condition=models.Q(overpayment__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(original_balance_pence__gt=0), name="debt_balance_positive"),

@@ -97,10 +97,10 @@ class Referral(models.Model):
     status = models.CharField(max_length=24, choices=Status.choices)
     queue_reason = models.CharField(max_length=24, choices=QueueReason.choices, blank=True)
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", db_constraint=False)
+                                    related_name="+", db_constraint=False, db_index=False)  # partial index
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", db_constraint=False)
+                                   related_name="+", db_constraint=False, db_index=False)  # partial index
     decision_reasons = models.TextField(blank=True)
     faults = models.JSONField(default=list, blank=True)
     submitted = models.JSONField(default=dict, blank=True, help_text="The data as received, for a faulty referral.")
@@ -130,7 +130,8 @@ class Referral(models.Model):
     is_civil_penalty = models.BooleanField(default=False)
     penalty_overpayment_reference = models.CharField(max_length=40, blank=True)
     penalty_overpayment = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                            related_name="civil_penalties", db_constraint=False)
+                                            related_name="civil_penalties", db_constraint=False,
+                                            db_index=False)  # partial index
     debt = models.OneToOneField("recovery.Debt", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="referral", db_constraint=False)
 
@@ -142,6 +143,12 @@ class Referral(models.Model):
             models.Index(fields=["nino"], name="referral_nino"),
             models.Index(fields=["la", "la_reference"], name="referral_la_ref"),
             models.Index(fields=["import_batch", "source_row"], name="referral_batch_row"),
+            # Set on few referrals (queued ones an officer took, Civil Penalties): only those are indexed.
+            models.Index(fields=["assigned_to"], name="referral_assigned_to",
+                         condition=models.Q(assigned_to__isnull=False)),
+            models.Index(fields=["decided_by"], name="referral_decided_by", condition=models.Q(decided_by__isnull=False)),
+            models.Index(fields=["penalty_overpayment"], name="referral_penalty_of",
+                         condition=models.Q(penalty_overpayment__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["la", "la_reference"], condition=models.Q(status__in=HOLDS_REFERENCE),
