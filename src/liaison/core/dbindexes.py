@@ -13,8 +13,8 @@ from django.db.migrations.operations.base import Operation
 
 
 class DropOwnIndex(Operation):
-    """Drop the plain single-column index of a field (integer keys: no `_like` twin); reversed, make it again as
-    Django names it. The migration state is left alone (see `without_own_index`)."""
+    """Drop the plain single-column indexes of a field (a text key's `_like` twin too); reversed, make them again
+    as Django names them. The migration state is left alone (see `without_own_index`)."""
 
     reversible = True
     reduces_to_sql = False
@@ -38,7 +38,8 @@ class DropOwnIndex(Operation):
         model = to_state.apps.get_model(app_label, self.model_name)
         field = model._meta.get_field(self.name)
         if not _own_indexes(schema_editor, model._meta.db_table, field.column):
-            schema_editor.execute(schema_editor._create_index_sql(model, fields=[field]))
+            for sql in schema_editor._field_indexes_sql(model, field):  # with its `_like` twin, for text keys
+                schema_editor.execute(sql)
 
     def describe(self) -> str:
         return f"Drop the own index of {self.model_name}.{self.name}"

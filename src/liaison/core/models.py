@@ -48,8 +48,10 @@ class Event(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+", db_constraint=False, db_index=False)  # event_actor: partial
+    # Not indexed: nothing looks events up by it, and an organisation (reference data) is never deleted; the
+    # guard that refuses such a delete may scan (migration 0007).
     actor_organisation = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, null=True,
-                                           blank=True, related_name="+", db_constraint=False)
+                                           blank=True, related_name="+", db_constraint=False, db_index=False)
     summary = models.CharField(max_length=500)
     data = models.JSONField(default=dict, blank=True)
 

@@ -120,7 +120,9 @@ class Referral(models.Model):
     la_code = models.CharField(max_length=16, blank=True)
     cause = models.CharField(max_length=24, choices=Cause.choices, blank=True)
     classification = models.CharField(max_length=5, blank=True)
-    reason = models.ForeignKey(Reason, null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    # Not indexed: nothing looks referrals up by it, and a reason (reference data) is retired, never deleted.
+    reason = models.ForeignKey(Reason, null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False,
+                               db_index=False)
     reason_other = models.CharField(max_length=500, blank=True)
     period_from = models.DateField(null=True)
     period_to = models.DateField(null=True)
