@@ -198,7 +198,7 @@ def test_a_reference_recorded_meanwhile_by_another_request_sends_the_file_back_t
     done = batch_process(batch=batch, on_chunk=emitted.extend)
 
     # Chunk 2 was refused whole and, with what had been worked out after it, done again from the last commit.
-    assert calls == [[2, 3], [4, 5], [4, 5], [6, 7]]
+    assert calls == [[2, 3], [4, 5], [6, 7], [4, 5], [6, 7]]
     assert [(r.row, r.outcome) for r in emitted] == [
         (2, Status.LOADED), (3, Status.LOADED), (4, Status.LOADED), (5, "RESENT"), (6, Status.LOADED),
         (7, Status.LOADED)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -195,11 +196,13 @@ def process_file(record, *, check: Callable[[Path], FileCheck],
     progress (outcome counts from each result's `outcome`): nothing accepted is lost if processing stops part way,
     and a restart carries on. `after_chunk()` runs after each commit, then `on_chunk(results)`.
 
-    `write_behind` (only where `can_write_behind()`): each chunk is received and committed on a second connection,
-    in a thread of its own, while `chunks` works out the next one; one chunk is in flight at a time, so `chunks`
-    may count on every chunk before the last one it yielded having committed. If a chunk's write is refused as a
-    conflict (an IntegrityError: another request recorded one of its rows meanwhile), what was worked out ahead
-    is dropped and `chunks` starts again after the last committed row."""
+    `write_behind` (only where `can_write_behind()`): chunks are received and committed by writer threads, each on
+    a connection of its own, while `chunks` works out the next one. At most IN_FLIGHT chunks are in flight, and
+    they commit in the file's order, so `chunks` may count on every chunk before the last IN_FLIGHT it yielded
+    having committed; a chunk whose `ahead.needs_previous` is true (it names rows of a chunk still in flight)
+    starts writing only once the chunk before it has committed. If a chunk's write is refused as a conflict (an
+    IntegrityError: another request recorded one of its rows meanwhile), it and the chunks after it roll back,
+    what was worked out ahead is dropped and `chunks` starts again after the last committed row."""
     model = type(record)
     objects = model.objects.filter(pk=record.pk)
     path = Path(record.file.path)
@@ -233,49 +236,95 @@ def process_file(record, *, check: Callable[[Path], FileCheck],
     return record
 
 
-def _commit_chunk(record, objects, rows: Rows, ahead, receive) -> list:
+TURN_TIMEOUT = 900
+
+
+class _Turn:
+    """A chunk's commit, for the chunk after it to wait on: commits keep the file's order."""
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self.committed = False
+
+    def settle(self, committed: bool) -> None:
+        self.committed = committed
+        self._done.set()
+
+    def wait(self) -> None:
+        # Nothing the chunk before needs is held by this one (they write different rows, and the chunks are
+        # worked out so that no two hold the same LA reference), so this ends; the limit is against the unforeseen.
+        if not self._done.wait(timeout=TURN_TIMEOUT):
+            raise _PreviousChunkFailed(f"the chunk before did not commit within {TURN_TIMEOUT} seconds")
+        if not self.committed:
+            raise _PreviousChunkFailed("the chunk before did not commit")
+
+
+class _PreviousChunkFailed(Exception):
+    """The chunk before this one did not commit, so this one may not either (its own error is the one raised)."""
+
+
+def _commit_chunk(record, objects, rows: Rows, ahead, receive, after: _Turn | None = None,
+                  turn: _Turn | None = None) -> list:
     """Receive one chunk and record the file's progress with it, in one transaction; `record` is brought up to
-    date only once that has committed."""
-    with transaction.atomic():
-        results = receive(rows, ahead)
-        counts = Counter(record.counts)
-        counts.update(r.outcome for r in results)
-        progress = {"counts": dict(counts), "rows_done": record.rows_done + len(results),
-                    "last_row_done": rows[-1][0]}
-        objects.update(**progress)
-    for name, value in progress.items():
-        setattr(record, name, value)
+    date only once that has committed. Written behind, it commits only after the chunk before it (`after`), and
+    writes nothing before that commit if what it worked out names that chunk's rows (`ahead.needs_previous`)."""
+    try:
+        if after is not None and getattr(ahead, "needs_previous", False):
+            after.wait()
+        with transaction.atomic():
+            results = receive(rows, ahead)
+            if after is not None:
+                after.wait()  # holding this chunk's rows, uncommitted, until the one before has committed
+            counts = Counter(record.counts)
+            counts.update(r.outcome for r in results)
+            progress = {"counts": dict(counts), "rows_done": record.rows_done + len(results),
+                        "last_row_done": rows[-1][0]}
+            objects.update(**progress)
+        for name, value in progress.items():
+            setattr(record, name, value)
+    except BaseException:
+        if turn is not None:
+            turn.settle(False)
+        raise
+    if turn is not None:
+        turn.settle(True)
     return results
 
 
 CONFLICT_RETRIES = 3
+IN_FLIGHT = 2  # chunks being written at once, each on its own connection
 
 
 def _write_behind(record, objects, path: Path, header: list[str], chunks, receive, committed) -> None:
-    """`process_file`'s loop with each chunk committed by a writer thread while the next is worked out."""
-    from concurrent.futures import Future, ThreadPoolExecutor
+    """`process_file`'s loop with chunks committed by writer threads while the next is worked out."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor, wait
 
     from django.db import IntegrityError, connections
 
     conflicts = 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-writer") as writer:
+    with ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="bulk-writer") as writers:
         try:
             while True:
                 source = iter(chunks(path, header, record.last_row_done))
-                in_flight: Future | None = None
+                flights: deque = deque()  # (future, turn), oldest first
                 try:
-                    for rows, ahead in source:  # the next chunk is worked out while the one in flight is written
-                        if in_flight is not None:
-                            committed(in_flight.result())
+                    for rows, ahead in source:  # the next chunk is worked out while those in flight are written
+                        if len(flights) == IN_FLIGHT:
+                            committed(flights.popleft()[0].result())
                             conflicts = 0
-                        in_flight = writer.submit(_commit_chunk, record, objects, rows, ahead, receive)
+                        turn = _Turn()
+                        after = flights[-1][1] if flights else None
+                        flights.append((writers.submit(_commit_chunk, record, objects, rows, ahead, receive, after,
+                                                       turn), turn))
                         del rows, ahead
-                    if in_flight is not None:
-                        committed(in_flight.result())
+                    while flights:
+                        committed(flights.popleft()[0].result())
                     return
                 except IntegrityError:
-                    # Rolled back whole; what was worked out ahead counted on it, so start again after the last
-                    # chunk committed (a fresh look sees what the other request recorded).
+                    # Rolled back whole, and every chunk after it with it; what was worked out ahead counted on
+                    # them, so start again after the last chunk committed (a fresh look sees what the other
+                    # request recorded).
                     conflicts += 1
                     if conflicts >= CONFLICT_RETRIES:
                         raise
@@ -283,5 +332,19 @@ def _write_behind(record, objects, path: Path, header: list[str], chunks, receiv
                     close = getattr(source, "close", None)
                     if close:
                         close()
+                    wait([future for future, _ in flights])  # those after a failed one roll back
         finally:
-            writer.submit(connections.close_all).result()  # the writer thread's own connection
+            # Each writer thread closes its own connection: one task each (a barrier keeps one thread from taking
+            # two), the pool starting a thread for any it has not started yet.
+            together = threading.Barrier(IN_FLIGHT)
+
+            def close() -> None:
+                try:
+                    together.wait(timeout=30)
+                except threading.BrokenBarrierError:
+                    pass
+                finally:
+                    connections.close_all()
+
+            for closing in [writers.submit(close) for _ in range(IN_FLIGHT)]:
+                closing.result()

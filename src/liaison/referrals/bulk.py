@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,13 +17,15 @@ from django.utils import timezone
 
 from liaison.core.bulk import analyze_if_grown
 from liaison.core.csvfile import (
-    MAX_FIELD_CHARS, FileCheck, FileKind, FileRejected, can_write_behind, check_csv, iter_csv_rows, process_file,
+    IN_FLIGHT, MAX_FIELD_CHARS, FileCheck, FileKind, FileRejected, can_write_behind, check_csv, iter_csv_rows,
+    process_file,
 )
 from liaison.core.csvfile import template_csv as _template_csv
 from liaison.recovery.services import RateTable
 from liaison.referrals.models import ImportBatch, Reason, Referral
 from liaison.referrals.services import (
-    Checked, Prepared, RowResult, referrals_check, referrals_prepare, referrals_receive, referrals_record,
+    Checked, InFlight, Prepared, RowResult, referrals_check, referrals_prepare, referrals_receive,
+    referrals_record,
 )
 from liaison.referrals.validation import COLUMNS, FIELDS_BY_NAME
 
@@ -60,11 +63,13 @@ def batch_process(*, batch: ImportBatch, on_chunk=None) -> ImportBatch:
         return referrals_record(prepared)
 
     def prepared_chunks(path: Path, header: list[str], after_line: int):
-        in_flight = None
+        flights: deque[InFlight] = deque(maxlen=IN_FLIGHT)  # the chunks that may not have committed yet
         for chunk, checked in _checked_chunks(path, header, after_line=after_line, la_code=batch.la.code):
+            in_flight = InFlight.merged(flights)
             prepared = referrals_prepare(la=batch.la, channel=batch.channel, rows=chunk, actor=batch.uploaded_by,
                                          batch=batch, rates=rates, checked=checked, in_flight=in_flight)
-            in_flight = prepared.in_flight()
+            prepared.needs_previous = in_flight is not None and in_flight.named_by(prepared)
+            flights.append(prepared.in_flight())
             yield chunk, prepared
 
     def after_chunk() -> None:

@@ -130,7 +130,7 @@ def referrals_receive(*, la: Organisation, channel: str, rows: Sequence[tuple[in
 
 @dataclass
 class InFlight:
-    """What a chunk of referrals being recorded (on another connection, not yet committed) will hold, for the
+    """What chunks of referrals being recorded (on other connections, not yet committed) will hold, for the
     look-ups of the chunk prepared meanwhile: the database cannot show it yet, so this does."""
 
     held: dict[str, tuple[int, str, int]]  # LA reference -> (referral id, status, case id), references it holds
@@ -152,6 +152,33 @@ class InFlight:
                      c.la_reference))
         return cls(held=held, overpayments=overpayments, customers=customers)
 
+    @classmethod
+    def merged(cls, flights: Sequence[InFlight]) -> InFlight | None:
+        """Several chunks in flight as one (oldest first)."""
+        if not flights:
+            return None
+        if len(flights) == 1:
+            return flights[0]
+        held, overpayments, customers = {}, {}, {}
+        for flight in flights:
+            held.update(flight.held)
+            overpayments.update(flight.overpayments)
+            for nino, rows in flight.customers.items():
+                customers.setdefault(nino, []).extend(rows)
+        return cls(held=held, overpayments=overpayments, customers=customers)
+
+    def named_by(self, prepared: Prepared) -> bool:
+        """Whether `prepared` refers to a referral of these chunks (a re-send's timeline, a Civil Penalty's
+        overpayment): then it can be written only once they have committed."""
+        ids = {held[0] for held in self.held.values()}
+        for item in prepared.items:
+            if item.resent_of and item.resent_of[0] in ids:
+                return True
+            link = item.penalty_overpayment
+            if link and link[0] == "db" and link[1] in ids:
+                return True
+        return False
+
 
 @dataclass
 class Prepared:
@@ -168,6 +195,7 @@ class Prepared:
     items: list[_Item]
     live: list[_Item]  # the new ones (not re-sent)
     staged: Any = None  # fanout.Staged, when written set-based
+    needs_previous: bool = False  # names rows of a chunk still in flight: written once that has committed
 
     def in_flight(self) -> InFlight:
         """What this chunk will hold once recorded (for the chunk prepared while it is written)."""
