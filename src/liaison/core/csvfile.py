@@ -10,14 +10,16 @@ from __future__ import annotations
 import codecs
 import csv
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as wait_all
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from liaison.core.bulk import collect_garbage_between_chunks
@@ -177,8 +179,6 @@ def chunked(rows: Iterable[tuple[int, dict]], size: int) -> Iterator[tuple[Rows,
 def can_write_behind() -> bool:
     """Whether a bulk file's chunks can be written behind (`process_file(write_behind=True)`): on PostgreSQL,
     when the caller holds no transaction (a second connection would not see what it has written)."""
-    from django.db import connection
-
     return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
@@ -297,11 +297,6 @@ IN_FLIGHT = 2  # chunks being written at once, each on its own connection
 
 def _write_behind(record, objects, path: Path, header: list[str], chunks, receive, committed) -> None:
     """`process_file`'s loop with chunks committed by writer threads while the next is worked out."""
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor, wait
-
-    from django.db import IntegrityError, connections
-
     conflicts = 0
     with ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="bulk-writer") as writers:
         try:
@@ -332,7 +327,7 @@ def _write_behind(record, objects, path: Path, header: list[str], chunks, receiv
                     close = getattr(source, "close", None)
                     if close:
                         close()
-                    wait([future for future, _ in flights])  # those after a failed one roll back
+                    wait_all([future for future, _ in flights])  # those after a failed one roll back
         finally:
             # Each writer thread closes its own connection: one task each (a barrier keeps one thread from taking
             # two), the pool starting a thread for any it has not started yet.

@@ -30,14 +30,13 @@ class DropOwnIndex(Operation):
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
         model = from_state.apps.get_model(app_label, self.model_name)
-        column = model._meta.get_field(self.name).column
-        for index in _own_indexes(schema_editor, model._meta.db_table, column):
+        for index in _own_indexes(schema_editor, model, model._meta.get_field(self.name).column):
             schema_editor.execute(schema_editor._delete_index_sql(model, index))
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
         model = to_state.apps.get_model(app_label, self.model_name)
         field = model._meta.get_field(self.name)
-        if not _own_indexes(schema_editor, model._meta.db_table, field.column):
+        if not _own_indexes(schema_editor, model, field.column):
             for sql in schema_editor._field_indexes_sql(model, field):  # with its `_like` twin, for text keys
                 schema_editor.execute(sql)
 
@@ -51,9 +50,6 @@ def without_own_index(alter: migrations.AlterField) -> migrations.SeparateDataba
         state_operations=[alter], database_operations=[DropOwnIndex(alter.model_name, alter.name)])
 
 
-def _own_indexes(schema_editor, table: str, column: str) -> list[str]:
-    """The plain (not unique) indexes on exactly `column` of `table`."""
-    with schema_editor.connection.cursor() as cursor:
-        constraints = schema_editor.connection.introspection.get_constraints(cursor, table)
-    return sorted(name for name, c in constraints.items()
-                  if c["index"] and not c["unique"] and not c["primary_key"] and c["columns"] == [column])
+def _own_indexes(schema_editor, model, column: str) -> list[str]:
+    """The plain (not unique) indexes on exactly `column` of `model`'s table."""
+    return schema_editor._constraint_names(model, [column], index=True, unique=False, primary_key=False)

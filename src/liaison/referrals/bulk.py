@@ -68,7 +68,6 @@ def batch_process(*, batch: ImportBatch, on_chunk=None) -> ImportBatch:
             in_flight = InFlight.merged(flights)
             prepared = referrals_prepare(la=batch.la, channel=batch.channel, rows=chunk, actor=batch.uploaded_by,
                                          batch=batch, rates=rates, checked=checked, in_flight=in_flight)
-            prepared.needs_previous = in_flight is not None and in_flight.named_by(prepared)
             flights.append(prepared.in_flight())
             yield chunk, prepared
 

@@ -207,7 +207,8 @@ def referrals_prepare(*, la: Organisation, channel: str, rows: Sequence[tuple[in
                       actor, received_at: dt.datetime | None = None, batch=None, rates: RateTable | None = None,
                       checked: Checked | None = None, in_flight: InFlight | None = None) -> Prepared:
     """Validate and scrutinise referrals (reads only; the ids of a set-based write come from the sequences),
-    against what is held plus `in_flight`, the chunk being recorded meanwhile, if any."""
+    against what is held plus `in_flight`, the chunks being recorded meanwhile, if any; marks the result
+    `needs_previous` if it names their rows."""
     if not la.is_la:
         raise ApplicationError("Only a Local Authority can refer an overpayment.")
     received_at = received_at or timezone.now()
@@ -229,6 +230,7 @@ def referrals_prepare(*, la: Organisation, channel: str, rows: Sequence[tuple[in
     porth = Organisation.objects.get(unit=Organisation.Unit.CC_PORTH)
     prepared = Prepared(la=la, channel=channel, actor=actor, received_at=received_at, batch=batch, rates=rates,
                         porth=porth, items=items, live=live)
+    prepared.needs_previous = in_flight is not None and in_flight.named_by(prepared)
     if live and _writes_set_based(live, batch):
         from liaison.referrals import fanout
 
