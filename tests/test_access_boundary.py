@@ -104,6 +104,7 @@ ROUTES: dict[str, Route] = {
     "web:import_detail": Route("page", obj="batch", owner_sees="LDS/SECRET/3"),
     "web:import_progress": Route("page", obj="batch", owner_sees='"rows_done": 1'),
     "web:import_results_csv": Route("page", obj="batch", owner_sees="LDS/SECRET/3"),
+    "web:import_carry_on": Route("page", obj="batch", method="post", owner_status=302),  # back to the file's page
     "web:notice_list": Route("page", owner_sees="{notice}", queries=({"code": "HBREC"},)),
     "web:notice_view": Route("page", obj="notice", owner_sees=LEEDS_NAME),
     "web:notice_download": Route("page", obj="notice", owner_sees="%PDF"),

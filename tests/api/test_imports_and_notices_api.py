@@ -44,15 +44,16 @@ def test_a_file_is_accepted_202_then_processed_and_its_rows_reported(la_api, ref
     batch = ImportBatch.objects.get()
     assert response.json() == {
         "id": batch.pk, "la_code": "E08000035", "original_name": "referrals.csv", "state": "PENDING",
-        "rows_total": 2, "rows_done": 0, "counts": {}, "error": "", "created_at": iso(batch.created_at),
-        "finished_at": None,
+        "rows_total": 2, "rows_done": 0, "counts": {}, "error": "", "stalled": False,
+        "created_at": iso(batch.created_at), "progressed_at": None, "finished_at": None,
     }
     detail = la_api.get(f"/api/v1/imports/{batch.pk}/")
     batch.refresh_from_db()
     assert detail.json() == {
         "id": batch.pk, "la_code": "E08000035", "original_name": "referrals.csv", "state": "DONE",
         "rows_total": 2, "rows_done": 2, "counts": {"LOADED": 1, "RETURNED_NON_QUALITY": 1}, "error": "",
-        "created_at": iso(batch.created_at), "finished_at": iso(batch.finished_at),
+        "stalled": False, "created_at": iso(batch.created_at), "progressed_at": iso(batch.progressed_at),
+        "finished_at": iso(batch.finished_at),
     }
     loaded = Referral.objects.get(la_reference=good["la_reference"])
     returned = Referral.objects.get(la_reference="LDS/BAD/1")

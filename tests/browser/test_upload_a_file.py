@@ -101,3 +101,51 @@ def test_la_officer_uploads_a_file_of_referrals_and_reads_the_faults_by_row(jour
     # Nothing the file sent comes back as a live spreadsheet formula.
     assert not any(value.startswith(("=", "+", "-", "@")) for r in results for value in r.values())
     assert FORMULA not in download.path().read_text(encoding="utf-8")
+
+
+def test_a_file_that_stops_part_way_says_so_and_the_officer_carries_it_on(journey, la_officer, referral_data, award,
+                                                                          settings, monkeypatch):
+    from liaison.referrals import bulk
+
+    page = journey.page
+    rows = [referral_data(la_reference=f"LDS/STOP/{n}") for n in range(5)]
+    for row in rows:
+        award(row["nino"])
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
+    real_receive, calls = bulk.referrals_receive, []
+
+    def fail_on_the_second_chunk(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise ConnectionResetError("the database went away")
+        return real_receive(**kwargs)
+
+    journey.sign_in("la.officer")
+    journey.go("/files/new/")
+    immediate = settings.TASKS
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    _upload(page, "stops.csv", _csv(rows))
+    batch = ImportBatch.objects.get()
+    expect(page.get_by_role("status")).to_contain_text("0 of 5 rows done")
+
+    # The worker fails after the first chunk; the page, polling, shows what happened instead of "Processing".
+    monkeypatch.setattr(bulk, "referrals_receive", fail_on_the_second_chunk)
+    try:
+        process_import.call(batch.pk)
+    except ConnectionResetError:
+        pass
+    banner = page.get_by_role("region", name="Important")
+    expect(banner).to_contain_text("Processing stopped after 2 of 5 rows", timeout=15_000)
+    expect(banner).to_contain_text(f"quoting file number {batch.pk}")
+    expect(page.locator(".govuk-tag")).to_have_text("Stopped part way")
+    journey.step("stopped")
+
+    monkeypatch.setattr(bulk, "referrals_receive", real_receive)
+    settings.TASKS = immediate
+    page.get_by_role("button", name="Carry on processing the file").click()
+    expect(page.get_by_role("heading", name="Outcomes")).to_be_visible(timeout=15_000)
+    expect(page.locator(".govuk-notification-banner--success, .govuk-notification-banner")).to_contain_text(
+        "The file will carry on from the row after the last one recorded.")
+    expect(page.locator(".govuk-summary-list__row", has_text="Loaded for recovery")).to_contain_text("5")
+    journey.step("carried-on")
+    assert sorted(Referral.objects.values_list("source_row", flat=True)) == [2, 3, 4, 5, 6]

@@ -90,7 +90,8 @@ def test_a_file_that_cannot_be_read_is_rejected_whole(la, la_officer, content, r
 
 
 def test_processing_that_stops_part_way_loses_nothing_and_carries_on(loaded_debt, change_data, la, la_officer,
-                                                                     monkeypatch):
+                                                                     monkeypatch, client,
+                                                                     django_capture_on_commit_callbacks):
     debts = [loaded_debt() for _ in range(5)]
     f = change_file(la, la_officer, csv_bytes([change_data(d) for d in debts]))
     monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
@@ -106,11 +107,20 @@ def test_processing_that_stops_part_way_loses_nothing_and_carries_on(loaded_debt
     monkeypatch.setattr(bulk, "changes_receive", fail_on_the_second_chunk)
     with pytest.raises(RuntimeError):
         bulk.change_file_process(change_file=f)
+    client.force_login(la_officer)
     f.refresh_from_db()
-    assert (f.state, f.rows_done, f.last_row_done) == ("RUNNING", 2, 3)
+    assert (f.state, f.rows_done, f.last_row_done) == ("STOPPED", 2, 3)
+    assert f.error.startswith("Processing stopped after 2 of 5 rows")
     assert ChangeOfCircumstances.objects.count() == 2
-    f = bulk.change_file_process(change_file=f)
-    assert (f.state, f.rows_done, f.counts) == ("DONE", 5, {"ACCEPTED": 5})
+    page = client.get(f"/casework/changes/files/{f.pk}/")
+    assert "Processing stopped after 2 of 5 rows" in page.content.decode()
+    monkeypatch.setattr(bulk, "changes_receive", real)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        client.post(f"/casework/changes/files/{f.pk}/carry-on/")  # the page's button: the worker carries on
+        client.post(f"/casework/changes/files/{f.pk}/carry-on/")  # pressed twice: queued once
+    assert len(callbacks) == 1
+    f.refresh_from_db()
+    assert (f.state, f.rows_done, f.counts, f.error) == ("DONE", 5, {"ACCEPTED": 5}, "")
     assert sorted(ChangeOfCircumstances.objects.values_list("source_row", flat=True)) == [2, 3, 4, 5, 6]
 
 
@@ -133,3 +143,32 @@ def test_the_import_changes_command_prints_each_rows_outcome(loaded_debt, change
     bad.write_bytes(b"")
     with pytest.raises(CommandError, match="The file is empty"):
         call_command("import_changes", str(bad), la=la.code)
+
+
+def test_the_import_changes_command_says_how_to_carry_on_a_file_that_stopped(loaded_debt, change_data, la, tmp_path,
+                                                                             capsys, monkeypatch):
+    debts = [loaded_debt() for _ in range(3)]
+    path = tmp_path / "changes.csv"
+    path.write_bytes(csv_bytes([change_data(d) for d in debts]))
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
+    real = bulk.changes_receive
+
+    def fail_on_the_second_chunk(**kwargs):
+        if ChangeOfCircumstances.objects.exists():
+            raise RuntimeError("the worker was stopped")
+        return real(**kwargs)
+
+    monkeypatch.setattr(bulk, "changes_receive", fail_on_the_second_chunk)
+    with pytest.raises(CommandError) as stopped:
+        call_command("import_changes", str(path), la=la.code)
+    f = ChangeFile.objects.get()
+    assert str(stopped.value).startswith("Processing stopped after 2 of 3 rows because of a fault in Liaison")
+    assert str(stopped.value).endswith(f"To carry on: liaison import-changes --resume {f.pk}")
+    monkeypatch.setattr(bulk, "changes_receive", real)
+    capsys.readouterr()
+    call_command("import_changes", resume=f.pk)
+    out = capsys.readouterr()
+    assert [line.split(":")[0] for line in out.out.splitlines()] == ["row 4"]
+    assert out.err == "3 rows processed from changes.csv for Leeds: 3 ACCEPTED\n"
+    with pytest.raises(CommandError, match="is finished, not stopped part way"):
+        call_command("import_changes", resume=f.pk)

@@ -8,12 +8,15 @@ row; a batch stopped part way keeps what it committed and carries on to the same
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
 
 from liaison.core.models import Case, Event
 from liaison.notices.models import Notice
@@ -334,7 +337,9 @@ def test_a_batch_stopped_part_way_keeps_what_it_committed_and_carries_on_to_the_
         batch_process(batch=batch)
 
     batch.refresh_from_db()
-    assert (batch.state, batch.rows_done, batch.last_row_done) == (ImportBatch.State.RUNNING, 3, 4)
+    assert (batch.state, batch.rows_done, batch.last_row_done) == (ImportBatch.State.STOPPED, 3, 4)
+    assert batch.error.startswith("Processing stopped after 3 of 7 rows because of a fault in Liaison, not in the file")
+    assert f"file number {batch.pk}" in batch.error and "worker killed" not in batch.error  # internals stay in the log
     assert sorted(Referral.objects.filter(la=la).values_list("source_row", flat=True)) == [2, 3, 4]
     assert batch.counts == {"LOADED": 3}
 
@@ -415,7 +420,87 @@ def test_uploading_a_file_on_the_page_processes_it_and_shows_each_rows_outcome(
     assert good["la_reference"] in client.get(f"/files/{batch.pk}/", {"show": "all"}).content.decode()
     assert client.get(f"/files/{batch.pk}/progress.json").json() == {
         "state": "DONE", "state_label": "Finished", "rows_total": 2, "rows_done": 2,
-        "counts": {"LOADED": 1, "RETURNED_NON_QUALITY": 1}, "error": ""}
+        "counts": {"LOADED": 1, "RETURNED_NON_QUALITY": 1}, "error": "", "stalled": False}
+
+
+def carried_on(callbacks) -> int:
+    """How many times the file's task was queued again."""
+    return sum("carry_on" in callback.__qualname__ for callback in callbacks)
+
+
+def test_a_file_that_stops_part_way_says_so_on_its_page_and_carries_on_when_asked_once(
+        client, la_officer, other_la_officer, referral_data, award, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
+    rows = [referral_data(la_reference=f"LDS/STOP/{n}") for n in range(5)]
+    for row in rows:
+        award(row["nino"])
+    real_receive, calls = bulk.referrals_receive, []
+
+    def fail_once_on_the_second_chunk(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("the disk went away")
+        return real_receive(**kwargs)
+
+    monkeypatch.setattr(bulk, "referrals_receive", fail_once_on_the_second_chunk)
+    client.force_login(la_officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, csv_text(*rows), name="stops.csv")
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and batch.state == ImportBatch.State.STOPPED  # not left "Processing"
+
+    page = client.get(f"/files/{batch.pk}/").content.decode()
+    assert "Stopped part way" in page and "Processing stopped after 2 of 5 rows" in page
+    assert "the disk went away" not in page  # what went wrong inside is for the operators' log
+    assert "Carry on processing the file" in page and f"/files/{batch.pk}/results.csv" in page
+    assert client.get(f"/files/{batch.pk}/progress.json").json()["state"] == "STOPPED"
+    assert "Stopped part way" in client.get("/files/").content.decode()
+
+    other = Client()
+    other.force_login(other_la_officer)  # another LA can neither see it nor set it going
+    assert other.post(f"/files/{batch.pk}/carry-on/").status_code == 404
+    assert ImportBatch.objects.get().state == ImportBatch.State.STOPPED
+    assert client.get(f"/files/{batch.pk}/carry-on/").status_code == 405
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(f"/files/{batch.pk}/carry-on/", follow=True)
+    assert carried_on(callbacks) == 1 and response.redirect_chain == [(f"/files/{batch.pk}/", 302)]
+    batch.refresh_from_db()
+    assert (batch.state, batch.rows_done, batch.error, batch.counts) == ("DONE", 5, "", {"LOADED": 5})
+    assert sorted(Referral.objects.values_list("source_row", flat=True)) == [2, 3, 4, 5, 6]
+    assert "The file will carry on from the row after the last one recorded." in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        client.post(f"/files/{batch.pk}/carry-on/")  # a second press, or a file that finished: nothing queued
+    assert callbacks == [] and Referral.objects.count() == 5
+
+
+def test_a_file_whose_worker_died_without_a_word_shows_as_stalled_and_carries_on(
+        client, la, la_officer, referral_data, award, monkeypatch, django_capture_on_commit_callbacks):
+    rows = [referral_data(la_reference=f"LDS/STALL/{n}") for n in range(3)]
+    for row in rows:
+        award(row["nino"])
+    batch = new_batch(la, la_officer, csv_text(*rows))
+    quiet_since = timezone.now() - dt.timedelta(minutes=9)
+    ImportBatch.objects.filter(pk=batch.pk).update(state="RUNNING", rows_total=3, progressed_at=quiet_since)
+    client.force_login(la_officer)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        client.post(f"/files/{batch.pk}/carry-on/")  # 9 minutes without a chunk: still working, left alone
+    assert callbacks == [] and ImportBatch.objects.get().state == "RUNNING"
+    page = client.get(f"/files/{batch.pk}/").content.decode()
+    assert "This page updates by itself" in page and "Carry on processing" not in page
+    assert client.get(f"/files/{batch.pk}/progress.json").json()["stalled"] is False
+
+    ImportBatch.objects.filter(pk=batch.pk).update(progressed_at=quiet_since - dt.timedelta(minutes=2))
+    page = client.get(f"/files/{batch.pk}/").content.decode()
+    assert "Processing has stalled: no rows have been done since" in page and "(0 of 3)" in page
+    assert "Carry on processing the file" in page
+    assert client.get(f"/files/{batch.pk}/progress.json").json()["stalled"] is True
+    assert client.get(f"/api/v1/imports/{batch.pk}/").json()["stalled"] is True  # LA systems are told too
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        client.post(f"/files/{batch.pk}/carry-on/")
+    batch.refresh_from_db()
+    assert carried_on(callbacks) == 1 and (batch.state, batch.rows_done, batch.stalled) == ("DONE", 3, False)
+    assert batch.progressed_at > quiet_since
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [

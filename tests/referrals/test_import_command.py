@@ -125,4 +125,40 @@ def test_an_unreadable_file_is_refused_with_the_reason_and_nothing_recorded(tmp_
 def test_the_la_option_is_required(tmp_path):
     with pytest.raises(CommandError) as exc:
         run(str(tmp_path / "x.csv"))
-    assert "the following arguments are required: --la" in str(exc.value)
+    assert str(exc.value) == "Give the file's path and --la CODE (or --resume FILE_NUMBER)."
+
+
+def test_a_file_that_stops_part_way_says_how_to_carry_on_and_resume_prints_the_rest(
+        tmp_path, la, referral_data, award, monkeypatch):
+    from liaison.referrals import bulk
+
+    rows = [referral_data(la_reference=f"LDS/CMD/R{n}") for n in range(5)]
+    for row in rows:
+        award(row["nino"])
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
+    real_receive, calls = bulk.referrals_receive, []
+
+    def fail_on_the_second_chunk(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise ConnectionResetError("the database went away")
+        return real_receive(**kwargs)
+
+    monkeypatch.setattr(bulk, "referrals_receive", fail_on_the_second_chunk)
+    out = io.StringIO()
+    with pytest.raises(CommandError) as stopped:
+        call_command("import_referrals", str(write_csv(tmp_path, *rows)), "--la", la.code, stdout=out)
+    batch = ImportBatch.objects.get()
+    assert str(stopped.value).startswith("Processing stopped after 2 of 5 rows because of a fault in Liaison")
+    assert str(stopped.value).endswith(f"To carry on: liaison import-referrals --resume {batch.pk}")
+    assert [line.split(":")[0] for line in out.getvalue().splitlines()] == ["row 2", "row 3"]
+
+    monkeypatch.setattr(bulk, "referrals_receive", real_receive)
+    stdout, stderr = run("--resume", str(batch.pk))
+    assert [line.split(":")[0] for line in stdout.splitlines()] == ["row 4", "row 5", "row 6"]
+    assert stderr == "5 rows processed from march.csv for Leeds: 5 LOADED\n"
+    assert Referral.objects.count() == 5
+    with pytest.raises(CommandError, match=f"File number {batch.pk} \\(march.csv\\) is finished, not stopped"):
+        run("--resume", str(batch.pk))
+    with pytest.raises(CommandError, match="There is no file number 999999"):
+        run("--resume", "999999")

@@ -231,7 +231,7 @@ def test_a_writer_that_fails_keeps_what_committed_and_the_batch_carries_on_to_th
     with pytest.raises(DatabaseError):
         batch_process(batch=batch)
     batch.refresh_from_db()
-    assert (batch.state, batch.rows_done, batch.last_row_done) == (ImportBatch.State.RUNNING, 4, 5)
+    assert (batch.state, batch.rows_done, batch.last_row_done) == (ImportBatch.State.STOPPED, 4, 5)
     assert sorted(Referral.objects.values_list("source_row", flat=True)) == [2, 3, 4, 5]
 
     monkeypatch.setattr(bulk, "referrals_record", real)
@@ -240,3 +240,21 @@ def test_a_writer_that_fails_keeps_what_committed_and_the_batch_carries_on_to_th
         ImportBatch.State.DONE, 8, {"LOADED": 6, "RETURNED_NO_BENEFIT": 1, "RESENT": 1})
     assert [r.row for r in results_rows(done)] == list(range(2, 10))
     assert Referral.objects.count() == 7
+
+
+def test_a_file_is_processed_by_one_worker_at_a_time(la, la_officer, referral_data, award):
+    """A stalled file carried on while its first worker was only slow: the second worker leaves it to the first."""
+    row = referral_data(la_reference="WB/ONE/1")
+    award(row["nino"])
+    batch = new_batch(la, la_officer, csv_text(row))
+    first = connections.create_connection("default")  # the first worker's session, still holding the file
+    try:
+        with first.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", csvfile._lock_key(batch))
+        ImportBatch.objects.filter(pk=batch.pk).update(state="PENDING")
+        second = batch_process(batch=batch)
+        assert (second.state, second.rows_done, Referral.objects.count()) == ("RUNNING", 0, 0)
+    finally:
+        first.close()  # the first worker dies: the server lets its lock go
+    done = batch_process(batch=batch)
+    assert (done.state, done.rows_done, Referral.objects.count()) == ("DONE", 1, 1)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("changes/files/template.csv", views.change_file_template, name="file_template"),
     path("changes/files/<int:pk>/", views.change_file_detail, name="file_detail"),
     path("changes/files/<int:pk>/progress.json", views.change_file_progress, name="file_progress"),
+    path("changes/files/<int:pk>/carry-on/", views.change_file_carry_on, name="file_carry_on"),
     path("complaints/", views.complaint_list, name="complaint_list"),
     path("complaints/new/", views.complaint_new, name="complaint_new"),
     path("complaints/<int:pk>/", views.complaint_detail, name="complaint_detail"),

@@ -34,6 +34,7 @@ from liaison.casework.tasks import process_change_file
 from liaison.casework.validation import KIND_VALUES, VALUE_FOR_KIND
 from liaison.core import events as core_events
 from liaison.core import timeline
+from liaison.core.csvfile import carry_on
 from liaison.core.errors import ApplicationError
 from liaison.core.models import Event
 from liaison.core.identifiers import normalise_nino
@@ -339,11 +340,24 @@ def change_file_detail(request, pk):
 
 
 @login_required
+@require_POST
+def change_file_carry_on(request, pk):
+    """Process a file that stopped part way again, from the row after the last one recorded."""
+    change_file = selectors.change_file_for(request.user, pk)
+    with transaction.atomic():
+        if carry_on(change_file):
+            transaction.on_commit(lambda: process_change_file.enqueue(change_file.pk))
+            messages.success(request, "The file will carry on from the row after the last one recorded.")
+    return redirect("casework:file_detail", pk=change_file.pk)
+
+
+@login_required
 def change_file_progress(request, pk):
     change_file = selectors.change_file_for(request.user, pk)
     return JsonResponse({"state": change_file.state, "state_label": change_file.get_state_display(),
                          "rows_total": change_file.rows_total, "rows_done": change_file.rows_done,
-                         "counts": change_file.counts, "error": change_file.error})
+                         "counts": change_file.counts, "error": change_file.error,
+                         "stalled": change_file.stalled})
 
 
 @login_required

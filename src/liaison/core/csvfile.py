@@ -9,23 +9,29 @@ from __future__ import annotations
 
 import codecs
 import csv
+import logging
 import threading
+import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as wait_all
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from liaison.core.bulk import collect_garbage_between_chunks
 
 MAX_FIELD_CHARS = 1000
 csv.field_size_limit(MAX_FIELD_CHARS * 4)
+
+logger = logging.getLogger(__name__)
 
 
 class FileRejected(Exception):
@@ -205,6 +211,45 @@ def process_file(record, *, check: Callable[[Path], FileCheck],
     what was worked out ahead is dropped and `chunks` starts again after the last committed row."""
     model = type(record)
     objects = model.objects.filter(pk=record.pk)
+    with _processing(record) as alone:
+        if not alone:  # another worker is on it (a stalled file carried on while its worker was only slow)
+            objects.filter(state=model.State.PENDING).update(state=model.State.RUNNING)
+            record.refresh_from_db()
+            return record
+        return _process(record, objects, check=check, chunks=chunks, receive=receive, after_chunk=after_chunk,
+                        on_chunk=on_chunk, write_behind=write_behind)
+
+
+@contextmanager
+def _processing(record) -> Iterator[bool]:
+    """Whether this process alone is processing the file: on PostgreSQL a session advisory lock on it, held to
+    the end (and let go by the server if the process dies). SQLite (development) has no such lock."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = _lock_key(record)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+        alone = cursor.fetchone()[0]
+    try:
+        yield alone
+    finally:
+        if alone:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+            except DatabaseError:  # the connection is what failed: the lock went with it
+                logger.warning("%s %s: advisory lock not let go; the connection had gone", type(record).__name__,
+                               record.pk)
+
+
+def _lock_key(record) -> tuple[int, int]:
+    """The file's lock: (its table, its number), each a 32-bit integer as PostgreSQL's two-key form takes."""
+    return zlib.crc32(record._meta.db_table.encode()) & 0x7FFFFFFF, record.pk & 0x7FFFFFFF
+
+
+def _process(record, objects, *, check, chunks, receive, after_chunk, on_chunk, write_behind):
+    model = type(record)
     path = Path(record.file.path)
     try:
         checked = check(path)
@@ -212,28 +257,62 @@ def process_file(record, *, check: Callable[[Path], FileCheck],
         objects.update(state=model.State.REJECTED, error=str(exc), finished_at=timezone.now())
         record.refresh_from_db()
         return record
-    objects.update(state=model.State.RUNNING, rows_total=checked.rows_total,
-                   started_at=record.started_at or timezone.now())
+    objects.update(state=model.State.RUNNING, rows_total=checked.rows_total, error="",
+                   started_at=record.started_at or timezone.now(), progressed_at=timezone.now())
     record.refresh_from_db()
-    with collect_garbage_between_chunks() as collect:
-        def committed(results: list) -> None:
-            if after_chunk:
-                after_chunk()
-            if on_chunk:
-                on_chunk(results)
-            collect()  # the chunk's objects are garbage now: this collection frees them
+    try:
+        with collect_garbage_between_chunks() as collect:
+            def committed(results: list) -> None:
+                if after_chunk:
+                    after_chunk()
+                if on_chunk:
+                    on_chunk(results)
+                collect()  # the chunk's objects are garbage now: this collection frees them
 
-        if write_behind and can_write_behind():
-            _write_behind(record, objects, path, checked.header, chunks, receive, committed)
-        else:
-            for rows, ahead in chunks(path, checked.header, record.last_row_done):
-                results = _commit_chunk(record, objects, rows, ahead, receive)
-                del rows, ahead
-                committed(results)
-                del results
-    objects.update(state=model.State.DONE, finished_at=timezone.now())
+            if write_behind and can_write_behind():
+                _write_behind(record, objects, path, checked.header, chunks, receive, committed)
+            else:
+                for rows, ahead in chunks(path, checked.header, record.last_row_done):
+                    results = _commit_chunk(record, objects, rows, ahead, receive)
+                    del rows, ahead
+                    committed(results)
+                    del results
+    except Exception:
+        _stopped(record, objects)
+        raise
+    objects.update(state=model.State.DONE, error="", finished_at=timezone.now())
     record.refresh_from_db()
     return record
+
+
+def _stopped(record, objects) -> None:
+    """Processing failed part way (not the file's fault: a bug, the database gone): say so on the record, in
+    words for its uploader, and keep the details for the operators' log. What committed stays, and processing the
+    file again carries on after it."""
+    model = type(record)
+    logger.exception("%s %s stopped part way", model.__name__, record.pk)
+    total = f" of {record.rows_total:,}" if record.rows_total else ""
+    try:
+        with transaction.atomic():
+            done = objects.values_list("rows_done", flat=True).get()
+            objects.update(state=model.State.STOPPED, error=(
+                f"Processing stopped after {done:,}{total} rows because of a fault in Liaison, not in the file. "
+                f"The rows done so far are recorded and will not be recorded twice; carrying on processes the "
+                f"rest. If it stops again, tell the Liaison service desk, quoting file number {record.pk}."))
+    except Exception:  # the database itself may be what failed: the log has it either way
+        logger.exception("%s %s: could not record that processing stopped", model.__name__, record.pk)
+
+
+def carry_on(record) -> bool:
+    """Queue a file that stopped part way (or stalled: its worker died without a word) to be processed again from
+    its last committed row: True if it was (the caller then enqueues its task, on commit), False if it was not, so
+    asking twice queues it once."""
+    model = type(record)
+    stalled = Q(state=model.State.RUNNING, progressed_at__lt=timezone.now() - model.STALLED_AFTER)
+    moved = (model.objects.filter(Q(state=model.State.STOPPED) | stalled, pk=record.pk)
+             .update(state=model.State.PENDING))
+    record.refresh_from_db()
+    return bool(moved)
 
 
 TURN_TIMEOUT = 900
@@ -278,7 +357,7 @@ def _commit_chunk(record, objects, rows: Rows, ahead, receive, after: _Turn | No
             counts = Counter(record.counts)
             counts.update(r.outcome for r in results)
             progress = {"counts": dict(counts), "rows_done": record.rows_done + len(results),
-                        "last_row_done": rows[-1][0]}
+                        "last_row_done": rows[-1][0], "progressed_at": timezone.now()}
             objects.update(**progress)
         for name, value in progress.items():
             setattr(record, name, value)

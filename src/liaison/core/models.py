@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Case(models.Model):
@@ -78,6 +81,7 @@ class BulkFile(models.Model):
         RUNNING = "RUNNING", "Processing"
         DONE = "DONE", "Finished"
         REJECTED = "REJECTED", "Rejected: the file could not be read"
+        STOPPED = "STOPPED", "Stopped part way"
 
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+", help_text="Blank when loaded by the command line.")
@@ -91,10 +95,19 @@ class BulkFile(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    progressed_at = models.DateTimeField(null=True, blank=True, help_text="When the last chunk of rows committed.")
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    STALLED_AFTER = dt.timedelta(minutes=10)  # a chunk commits within seconds; this long without one, the worker died
 
     class Meta:
         abstract = True
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_state_display()})"
+
+    @property
+    def stalled(self) -> bool:
+        """Processing, but no rows have committed for STALLED_AFTER: the worker stopped without saying so."""
+        return (self.state == self.State.RUNNING and self.progressed_at is not None
+                and self.progressed_at < timezone.now() - self.STALLED_AFTER)

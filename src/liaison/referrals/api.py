@@ -192,11 +192,13 @@ class ReferralDetail(generics.RetrieveAPIView):
 
 class ImportBatchSerializer(serializers.ModelSerializer):
     la_code = serializers.CharField(source="la.code")
+    stalled = serializers.BooleanField(read_only=True, help_text=(
+        "Processing, but no rows have been done for 10 minutes: carry it on from the file's page."))
 
     class Meta:
         model = ImportBatch
         fields = ["id", "la_code", "original_name", "state", "rows_total", "rows_done", "counts", "error",
-                  "created_at", "finished_at"]
+                  "stalled", "created_at", "progressed_at", "finished_at"]
 
 
 class ImportCreate(APIView):

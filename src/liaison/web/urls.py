@@ -16,6 +16,7 @@ urlpatterns = [
     path("files/template.csv", views.import_template, name="import_template"),
     path("files/<int:pk>/", views.import_detail, name="import_detail"),
     path("files/<int:pk>/progress.json", views.import_progress, name="import_progress"),
+    path("files/<int:pk>/carry-on/", views.import_carry_on, name="import_carry_on"),
     path("files/<int:pk>/results.csv", views.import_results_csv, name="import_results_csv"),
     path("notices/", views.notice_list, name="notice_list"),
     path("notices/<int:pk>/", views.notice_view, name="notice_view"),

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from liaison.core import events as core_events
 from liaison.core import timeline
+from liaison.core.csvfile import carry_on
 from liaison.core.errors import ApplicationError
 from liaison.core.models import Event
 from liaison.notices.services import notice_pdf, render_html
@@ -230,11 +231,23 @@ def import_detail(request, pk):
 
 
 @login_required
+@require_POST
+def import_carry_on(request, pk):
+    """Process a file that stopped part way again, from the row after the last one recorded."""
+    batch = selectors.import_batch_for(request.user, pk)
+    with transaction.atomic():
+        if carry_on(batch):
+            transaction.on_commit(lambda: process_import.enqueue(batch.pk))
+            messages.success(request, "The file will carry on from the row after the last one recorded.")
+    return redirect("web:import_detail", pk=batch.pk)
+
+
+@login_required
 def import_progress(request, pk):
     batch = selectors.import_batch_for(request.user, pk)
     return JsonResponse({"state": batch.state, "state_label": batch.get_state_display(),
                          "rows_total": batch.rows_total, "rows_done": batch.rows_done, "counts": batch.counts,
-                         "error": batch.error})
+                         "error": batch.error, "stalled": batch.stalled})
 
 
 class _Echo:

@@ -11,6 +11,7 @@ TAGS = {
     # files and their rows
     "ACCEPTED": "govuk-tag--green", "REFUSED": "govuk-tag--red", "DONE": "govuk-tag--green",
     "RUNNING": "govuk-tag--blue", "PENDING": "govuk-tag--grey", "REJECTED": "govuk-tag--red",
+    "STOPPED": "govuk-tag--orange",
     # how soon work is due
     "overdue": "govuk-tag--red", "soon": "govuk-tag--orange", "later": "govuk-tag--grey",
 }

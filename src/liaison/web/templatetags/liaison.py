@@ -23,7 +23,7 @@ STATUS_TAG = {
     "RETURNED_NO_BENEFIT": "govuk-tag--orange", "NOT_LOADED_PLAN": "govuk-tag--grey",
     "NOT_LOADED_DUPLICATE": "govuk-tag--grey", "RESENT": "govuk-tag--blue",
     "DONE": "govuk-tag--green", "RUNNING": "govuk-tag--blue", "PENDING": "govuk-tag--grey",
-    "REJECTED": "govuk-tag--red",
+    "REJECTED": "govuk-tag--red", "STOPPED": "govuk-tag--orange",
 }
 
 

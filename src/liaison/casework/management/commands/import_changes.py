@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from liaison.casework.bulk import FileRejected, change_file_process, check_change_file
 from liaison.casework.models import ChangeFile
+from liaison.core.filecommands import add_resume_argument, file_to_carry_on, process_or_explain
 from liaison.partners.models import Organisation
 
 
@@ -15,11 +16,16 @@ class Command(BaseCommand):
             "See docs/change-file.md for the columns.")
 
     def add_arguments(self, parser):
-        parser.add_argument("path", type=Path)
-        parser.add_argument("--la", required=True, help="The LA's code, e.g. E08000035")
+        parser.add_argument("path", type=Path, nargs="?")
+        parser.add_argument("--la", help="The LA's code, e.g. E08000035")
         parser.add_argument("--format", choices=["text", "json"], default="text")
+        add_resume_argument(parser)
 
-    def handle(self, *args, path: Path, la: str, format: str, **options):
+    def handle(self, *args, path: Path | None, la: str | None, format: str, resume: int | None, **options):
+        if resume is not None:
+            return self._process(file_to_carry_on(ChangeFile, resume), format)
+        if path is None or not la:
+            raise CommandError("Give the file's path and --la CODE (or --resume FILE_NUMBER).")
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         org = Organisation.objects.filter(code=la.upper(), kind=Organisation.Kind.LOCAL_AUTHORITY).first()
@@ -34,7 +40,9 @@ class Command(BaseCommand):
             change_file = ChangeFile(la=org, original_name=path.name, size_bytes=path.stat().st_size)
             change_file.file.save(path.name, File(fh), save=False)
             change_file.save()
+        return self._process(change_file, format)
 
+    def _process(self, change_file: ChangeFile, format: str) -> None:
         def emit(results):
             for r in results:
                 if format == "json":
@@ -47,6 +55,8 @@ class Command(BaseCommand):
                     line += ": " + "; ".join(f"{f.label}: {f.message}" for f in r.faults)
                 self.stdout.write(line)
 
-        change_file = change_file_process(change_file=change_file, on_chunk=emit)
+        change_file = process_or_explain(lambda: change_file_process(change_file=change_file, on_chunk=emit),
+                                         change_file, "import-changes")
         summary = ", ".join(f"{n} {k}" for k, n in sorted(change_file.counts.items()))
-        self.stderr.write(f"{change_file.rows_done} rows processed from {path.name} for {org.name}: {summary}")
+        self.stderr.write(f"{change_file.rows_done} rows processed from {change_file.original_name} for "
+                          f"{change_file.la.name}: {summary}")

@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
+from liaison.core.filecommands import add_resume_argument, file_to_carry_on, process_or_explain
 from liaison.partners.models import Organisation
 from liaison.referrals.bulk import FileRejected, batch_process, check_file
 from liaison.referrals.models import Channel, ImportBatch
@@ -14,11 +15,16 @@ class Command(BaseCommand):
             "outcome and every fault. See docs/referral-file.md for the columns.")
 
     def add_arguments(self, parser):
-        parser.add_argument("path", type=Path)
-        parser.add_argument("--la", required=True, help="The referring LA's code, e.g. E08000025")
+        parser.add_argument("path", type=Path, nargs="?")
+        parser.add_argument("--la", help="The referring LA's code, e.g. E08000025")
         parser.add_argument("--format", choices=["text", "json"], default="text")
+        add_resume_argument(parser)
 
-    def handle(self, *args, path: Path, la: str, format: str, **options):
+    def handle(self, *args, path: Path | None, la: str | None, format: str, resume: int | None, **options):
+        if resume is not None:
+            return self._process(file_to_carry_on(ImportBatch, resume), format)
+        if path is None or not la:
+            raise CommandError("Give the file's path and --la CODE (or --resume FILE_NUMBER).")
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         org = Organisation.objects.filter(code=la.upper(), kind=Organisation.Kind.LOCAL_AUTHORITY).first()
@@ -33,7 +39,9 @@ class Command(BaseCommand):
             batch = ImportBatch(la=org, channel=Channel.FILE, original_name=path.name, size_bytes=path.stat().st_size)
             batch.file.save(path.name, File(fh), save=False)
             batch.save()
+        return self._process(batch, format)
 
+    def _process(self, batch: ImportBatch, format: str) -> None:
         def emit(results):
             for r in results:
                 if format == "json":
@@ -48,6 +56,7 @@ class Command(BaseCommand):
                         line += f": {r.detail}"
                     self.stdout.write(line)
 
-        batch = batch_process(batch=batch, on_chunk=emit)
+        batch = process_or_explain(lambda: batch_process(batch=batch, on_chunk=emit), batch, "import-referrals")
         summary = ", ".join(f"{n} {k}" for k, n in sorted(batch.counts.items()))
-        self.stderr.write(f"{batch.rows_done} rows processed from {path.name} for {org.name}: {summary}")
+        self.stderr.write(f"{batch.rows_done} rows processed from {batch.original_name} for {batch.la.name}: "
+                          f"{summary}")

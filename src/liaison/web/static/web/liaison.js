@@ -13,7 +13,7 @@ if (progress) {
     try {
       const response = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
       const data = await response.json()
-      if (data.state === 'DONE' || data.state === 'REJECTED') {
+      if (data.state === 'DONE' || data.state === 'REJECTED' || data.state === 'STOPPED' || data.stalled) {
         window.location.reload()
         return
       }
