@@ -102,7 +102,7 @@ def test_garbage_is_collected_when_the_loop_says_and_the_collector_is_restored()
     import gc
     import weakref
 
-    from liaison.core.bulk import collect_garbage_between_chunks
+    from liaison.core.bulk import FULL_COLLECTION_EVERY, collect_garbage_between_chunks
 
     class Node:
         pass
@@ -117,6 +117,19 @@ def test_garbage_is_collected_when_the_loop_says_and_the_collector_is_restored()
         assert gone() is not None
         collect()
         assert gone() is None
+
+        # A cycle that was still alive at a collection has grown old: only the full collection, every
+        # FULL_COLLECTION_EVERY chunks, frees it once it is garbage.
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        old = weakref.ref(a)
+        collect()
+        del a, b
+        for _ in range(FULL_COLLECTION_EVERY - 3):
+            collect()
+            assert old() is not None  # the young collections leave it be: they do not rescan the old
+        collect()
+        assert old() is None
     assert gc.isenabled() and gc.get_freeze_count() == 0
 
 

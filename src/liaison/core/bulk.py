@@ -304,6 +304,9 @@ def analyze_if_grown(model, *, fields: Sequence[str] = (), using: str = "default
     return True
 
 
+FULL_COLLECTION_EVERY = 10
+
+
 @contextmanager
 def collect_garbage_between_chunks() -> Iterator[Callable[[], object]]:
     """For a bulk load's loop: Python's automatic garbage collection off, and a collection of the loop's own
@@ -312,13 +315,23 @@ def collect_garbage_between_chunks() -> Iterator[Callable[[], object]]:
     A chunk makes hundreds of thousands of short-lived objects; the automatic collector, run every few hundred
     allocations and from time to time over everything alive (Django's whole set-up included), took a third of a
     referral file's time. Everything alive on entry is frozen (never scanned again: it is the program, not the
-    load's garbage) and thawed on exit; some of a chunk's garbage does hold itself in cycles, hence the
-    collection after each chunk, which only scans what the loop has made since."""
+    load's garbage) and thawed on exit. Some garbage may hold itself in cycles (model instances caching each
+    other), hence a collection after each chunk: of the young objects only (those made since the last one), and
+    of everything the loop has made every FULL_COLLECTION_EVERY chunks. A full collection each time rescanned the
+    chunks still being written, 50 ms a chunk, and on a referral file it found nothing (measured: 2.7 s a
+    100,000-row file, 0 objects freed; collecting the young ones, 1.0 s)."""
     was_enabled = gc.isenabled()
     gc.disable()
     gc.freeze()
+    made = 0
+
+    def collect() -> int:
+        nonlocal made
+        made += 1
+        return gc.collect() if made % FULL_COLLECTION_EVERY == 0 else gc.collect(1)
+
     try:
-        yield gc.collect
+        yield collect
     finally:
         gc.unfreeze()
         if was_enabled:

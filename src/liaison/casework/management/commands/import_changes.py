@@ -43,17 +43,19 @@ class Command(BaseCommand):
         return self._process(change_file, format)
 
     def _process(self, change_file: ChangeFile, format: str) -> None:
+        def line(r) -> str:
+            if format == "json":
+                return json.dumps(r.as_dict())
+            text = f"row {r.row}: {r.outcome}"
+            if r.change is not None:
+                text += f" ({r.change.reference}, sent to {r.change.site.name}, due {r.change.due_on:%Y-%m-%d})"
+            if r.faults:
+                text += ": " + "; ".join(f"{f.label}: {f.message}" for f in r.faults)
+            return text
+
         def emit(results):
-            for r in results:
-                if format == "json":
-                    self.stdout.write(json.dumps(r.as_dict()))
-                    continue
-                line = f"row {r.row}: {r.outcome}"
-                if r.change is not None:
-                    line += f" ({r.change.reference}, sent to {r.change.site.name}, due {r.change.due_on:%Y-%m-%d})"
-                if r.faults:
-                    line += ": " + "; ".join(f"{f.label}: {f.message}" for f in r.faults)
-                self.stdout.write(line)
+            if results:  # a chunk's lines in one write
+                self.stdout.write("\n".join(map(line, results)))
 
         change_file = process_or_explain(lambda: change_file_process(change_file=change_file, on_chunk=emit),
                                          change_file, "import-changes")

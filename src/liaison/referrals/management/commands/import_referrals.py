@@ -42,19 +42,21 @@ class Command(BaseCommand):
         return self._process(batch, format)
 
     def _process(self, batch: ImportBatch, format: str) -> None:
+        def line(r) -> str:
+            if format == "json":
+                return json.dumps(r.as_dict())
+            text = f"row {r.row}: {r.outcome}"
+            if r.case_reference:
+                text += f" ({r.case_reference})"
+            if r.faults:
+                text += ": " + "; ".join(f"{f['label']}: {f['message']}" for f in r.faults)
+            elif r.detail:
+                text += f": {r.detail}"
+            return text
+
         def emit(results):
-            for r in results:
-                if format == "json":
-                    self.stdout.write(json.dumps(r.as_dict()))
-                else:
-                    line = f"row {r.row}: {r.outcome}"
-                    if r.case_reference:
-                        line += f" ({r.case_reference})"
-                    if r.faults:
-                        line += ": " + "; ".join(f"{f['label']}: {f['message']}" for f in r.faults)
-                    elif r.detail:
-                        line += f": {r.detail}"
-                    self.stdout.write(line)
+            if results:  # a chunk's lines in one write (one a line cost half a second a 100,000-row file)
+                self.stdout.write("\n".join(map(line, results)))
 
         batch = process_or_explain(lambda: batch_process(batch=batch, on_chunk=emit), batch, "import-referrals")
         summary = ", ".join(f"{n} {k}" for k, n in sorted(batch.counts.items()))
