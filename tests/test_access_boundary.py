@@ -139,6 +139,7 @@ ROUTES: dict[str, Route] = {
     "api-imports": Route("api", method="post", cardiff_status=400, owner_status=400),  # no file sent
     "api-import": Route("api", obj="batch", owner_sees="leeds-secret-file.csv"),
     "api-import-rows": Route("api", obj="batch", owner_sees="LDS/SECRET/3"),
+    "api-import-carry-on": Route("api", obj="batch", method="post", owner_status=409),  # Leeds' file is finished
     "api-notices": Route("api", owner_sees="{notice}"),
     "api-notice-pdf": Route("api", obj="notice", owner_sees="%PDF"),
 }

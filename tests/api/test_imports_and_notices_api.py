@@ -138,3 +138,39 @@ def test_reading_a_case_or_its_notice_through_the_api_is_recorded(la_api, la_off
     la_api.get(f"/api/v1/notices/{notice.pk}/pdf/")
     [downloaded] = Event.objects.filter(case=referral.case, kind="notice.downloaded")
     assert downloaded.actor == la_officer and downloaded.data == {"notice_id": notice.pk, "format": "pdf"}
+
+
+def test_an_la_system_carries_on_a_file_that_stopped_part_way(la_api, other_la_api, referral_data, award,
+                                                              monkeypatch, django_capture_on_commit_callbacks):
+    from liaison.referrals import bulk
+
+    rows = [referral_data(la_reference=f"LDS/API/STOP/{n}") for n in range(5)]
+    for row in rows:
+        award(row["nino"])
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
+    real_receive, calls = bulk.referrals_receive, []
+
+    def fail_once_on_the_second_chunk(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("the disk went away")
+        return real_receive(**kwargs)
+
+    monkeypatch.setattr(bulk, "referrals_receive", fail_once_on_the_second_chunk)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(la_api, csv_bytes(*rows))
+    batch = ImportBatch.objects.get()
+    stopped = la_api.get(f"/api/v1/imports/{batch.pk}/").json()
+    assert (stopped["state"], stopped["rows_done"], stopped["stalled"]) == ("STOPPED", 2, False)
+    assert stopped["error"].startswith("Processing stopped after 2 of 5 rows")
+
+    assert other_la_api.post(f"/api/v1/imports/{batch.pk}/carry-on/").status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        response = la_api.post(f"/api/v1/imports/{batch.pk}/carry-on/")
+    assert response.status_code == 202 and response.json()["state"] == "PENDING"
+    done = la_api.get(f"/api/v1/imports/{batch.pk}/").json()
+    assert (done["state"], done["rows_done"], done["counts"], done["error"]) == ("DONE", 5, {"LOADED": 5}, "")
+    again = la_api.post(f"/api/v1/imports/{batch.pk}/carry-on/")
+    assert again.status_code == 409
+    assert again.json() == {"detail": f"File {batch.pk} is finished, not stopped part way: nothing to carry on."}
+    assert Referral.objects.count() == 5

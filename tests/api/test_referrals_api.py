@@ -50,6 +50,7 @@ EVERY_ENDPOINT = [
     ("post", "/api/v1/imports/"),
     ("get", "/api/v1/imports/1/"),
     ("get", "/api/v1/imports/1/rows/"),
+    ("post", "/api/v1/imports/1/carry-on/"),
     ("get", "/api/v1/notices/"),
     ("get", "/api/v1/notices/1/pdf/"),
     ("get", "/api/v1/changes/"),

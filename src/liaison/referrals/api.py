@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from liaison.core import events as core_events
 from liaison.core import timeline
 from liaison.core.api import StrictJSONParser
+from liaison.core.csvfile import carry_on
 from liaison.notices.services import notice_pdf
 from liaison.referrals import selectors
 from liaison.referrals.bulk import FileRejected, check_file, results_rows
@@ -234,6 +235,22 @@ class ImportDetail(generics.RetrieveAPIView):
 
     def get_object(self):
         return selectors.import_batch_for(self.request.user, self.kwargs["pk"])
+
+
+class ImportCarryOn(APIView):
+    @extend_schema(request=None, responses={202: ImportBatchSerializer, 409: inline_serializer(
+                       "ImportNotStopped", {"detail": serializers.CharField()})},
+                   description="Carry on a file that stopped part way (state STOPPED) or stalled (`stalled`), "
+                               "from the row after the last one recorded: as the file page's button. A file "
+                               "that has not stopped is refused (409), so asking twice queues it once.")
+    def post(self, request, pk):
+        batch = selectors.import_batch_for(request.user, pk)
+        with transaction.atomic():
+            if not carry_on(batch):
+                return Response({"detail": f"File {batch.pk} is {batch.get_state_display().lower()}, not stopped "
+                                           "part way: nothing to carry on."}, status=status.HTTP_409_CONFLICT)
+            transaction.on_commit(lambda: process_import.enqueue(batch.pk))
+        return Response(ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ImportRows(APIView):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("imports/", api.ImportCreate.as_view(), name="api-imports"),
     path("imports/<int:pk>/", api.ImportDetail.as_view(), name="api-import"),
     path("imports/<int:pk>/rows/", api.ImportRows.as_view(), name="api-import-rows"),
+    path("imports/<int:pk>/carry-on/", api.ImportCarryOn.as_view(), name="api-import-carry-on"),
     path("notices/", api.NoticeList.as_view(), name="api-notices"),
     path("notices/<int:pk>/pdf/", api.NoticePdf.as_view(), name="api-notice-pdf"),
     *casework_patterns,  # /api/v1/changes/…: the API root lists every app's routes
