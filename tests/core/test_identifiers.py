@@ -1,6 +1,10 @@
-import pytest
+import re
 
-from liaison.core.identifiers import nino_fault, normalise_nino, normalise_postcode, postcode_fault
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from liaison.core.identifiers import _without_spaces, nino_fault, normalise_nino, normalise_postcode, postcode_fault
 
 
 @pytest.mark.parametrize("nino", ["AB123456C", "ab 12 34 56 c", "JH123456A", "CE000001D", "ZY999999B"])
@@ -47,3 +51,9 @@ def test_valid_postcodes(postcode, normal):
 @pytest.mark.parametrize("postcode", ["NOWHERE", "12345", "LS1", "QS1 1AA", "LS1 4CY", "", "SW1A 2AAA"])
 def test_invalid_postcodes(postcode):
     assert postcode_fault(postcode) is not None
+
+
+@given(st.text(alphabet=st.one_of(st.characters(), st.sampled_from(" \t\r\n\x0b\x0c\x1c\x1f\x85\xa0\u2007\u2028\u3000"))))
+def test_spaces_are_taken_out_exactly_as_a_regular_expression_would(text):
+    """The NINO and postcode are compacted with str.split (quicker): the same as re.sub(r"\\s+", "", …)."""
+    assert _without_spaces(text) == re.sub(r"\s+", "", text)

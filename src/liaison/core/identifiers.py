@@ -8,12 +8,19 @@ import re
 # D F I Q U V are never the first or second letter; O is never the second.
 # Prefixes BG GB KN NK NT TN ZZ are never allocated; OO CR FY MW NC PP PY PZ are administrative, not real NINOs.
 _NINO = re.compile(r"^([A-CEGHJ-PR-TW-Z])([A-CEGHJ-NPR-TW-Z])(\d{6})([A-D])$")
+_NINO_SHAPE = re.compile(r"[A-Z]{2}\d{6}[A-Z]")
 _NINO_NEVER_PREFIX = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
 _NINO_ADMINISTRATIVE_PREFIX = {"OO", "CR", "FY", "MW", "NC", "PP", "PY", "PZ"}
 
 
+def _without_spaces(value: str) -> str:
+    # str.split() and re's \s both split on what Unicode calls white space (Py_UNICODE_ISSPACE); this is several
+    # times quicker than re.sub, and runs twice for each row of a bulk file.
+    return "".join((value or "").split())
+
+
 def normalise_nino(value: str) -> str:
-    return re.sub(r"\s+", "", value or "").upper()
+    return _without_spaces(value).upper()
 
 
 def nino_fault(value: str) -> str | None:
@@ -21,7 +28,7 @@ def nino_fault(value: str) -> str | None:
     nino = normalise_nino(value)
     if not nino:
         return "Enter the customer's National Insurance number"
-    if not re.fullmatch(r"[A-Z]{2}\d{6}[A-Z]", nino):
+    if not _NINO_SHAPE.fullmatch(nino):
         return "National Insurance number must be 2 letters, 6 numbers and a letter A to D, like AB 12 34 56 C"
     prefix = nino[:2]
     if prefix in _NINO_NEVER_PREFIX or prefix in _NINO_ADMINISTRATIVE_PREFIX:
@@ -41,7 +48,7 @@ _POSTCODE = re.compile(
 
 
 def normalise_postcode(value: str) -> str:
-    compact = re.sub(r"\s+", "", value or "").upper()
+    compact = _without_spaces(value).upper()
     if len(compact) < 5:
         return compact
     return f"{compact[:-3]} {compact[-3:]}"
