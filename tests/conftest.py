@@ -109,3 +109,24 @@ def referral_data(la, new_nino):
         data.update(overrides)
         return data
     return make
+
+
+@pytest.fixture
+def second_chunk_fails(monkeypatch):
+    """`arrange(error)`: a referral file, in chunks of 2 rows, fails once on its second chunk with `error` (a fault
+    in Liaison, not in the file), before anything of that chunk commits; carrying it on then goes through."""
+    from liaison.referrals import bulk
+
+    def arrange(error: Exception) -> None:
+        monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
+        real_receive, calls = bulk.referrals_receive, []
+
+        def receive(**kwargs):
+            calls.append(1)
+            if len(calls) == 2:
+                raise error
+            return real_receive(**kwargs)
+
+        monkeypatch.setattr(bulk, "referrals_receive", receive)
+
+    return arrange

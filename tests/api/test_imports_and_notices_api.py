@@ -141,22 +141,11 @@ def test_reading_a_case_or_its_notice_through_the_api_is_recorded(la_api, la_off
 
 
 def test_an_la_system_carries_on_a_file_that_stopped_part_way(la_api, other_la_api, referral_data, award,
-                                                              monkeypatch, django_capture_on_commit_callbacks):
-    from liaison.referrals import bulk
-
+                                                              second_chunk_fails, django_capture_on_commit_callbacks):
     rows = [referral_data(la_reference=f"LDS/API/STOP/{n}") for n in range(5)]
     for row in rows:
         award(row["nino"])
-    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
-    real_receive, calls = bulk.referrals_receive, []
-
-    def fail_once_on_the_second_chunk(**kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise OSError("the disk went away")
-        return real_receive(**kwargs)
-
-    monkeypatch.setattr(bulk, "referrals_receive", fail_once_on_the_second_chunk)
+    second_chunk_fails(OSError("the disk went away"))
     with django_capture_on_commit_callbacks(execute=True):
         upload(la_api, csv_bytes(*rows))
     batch = ImportBatch.objects.get()

@@ -104,21 +104,12 @@ def test_la_officer_uploads_a_file_of_referrals_and_reads_the_faults_by_row(jour
 
 
 def test_a_file_that_stops_part_way_says_so_and_the_officer_carries_it_on(journey, la_officer, referral_data, award,
-                                                                          settings, monkeypatch):
-    from liaison.referrals import bulk
-
+                                                                          settings, second_chunk_fails):
     page = journey.page
     rows = [referral_data(la_reference=f"LDS/STOP/{n}") for n in range(5)]
     for row in rows:
         award(row["nino"])
-    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
-    real_receive, calls = bulk.referrals_receive, []
-
-    def fail_on_the_second_chunk(**kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise ConnectionResetError("the database went away")
-        return real_receive(**kwargs)
+    second_chunk_fails(ConnectionResetError("the database went away"))  # when the worker runs it, below
 
     journey.sign_in("la.officer")
     journey.go("/files/new/")
@@ -129,7 +120,6 @@ def test_a_file_that_stops_part_way_says_so_and_the_officer_carries_it_on(journe
     expect(page.get_by_role("status")).to_contain_text("0 of 5 rows done")
 
     # The worker fails after the first chunk; the page, polling, shows what happened instead of "Processing".
-    monkeypatch.setattr(bulk, "referrals_receive", fail_on_the_second_chunk)
     try:
         process_import.call(batch.pk)
     except ConnectionResetError:
@@ -140,7 +130,6 @@ def test_a_file_that_stops_part_way_says_so_and_the_officer_carries_it_on(journe
     expect(page.locator(".govuk-tag")).to_have_text("Stopped part way")
     journey.step("stopped")
 
-    monkeypatch.setattr(bulk, "referrals_receive", real_receive)
     settings.TASKS = immediate
     page.get_by_role("button", name="Carry on processing the file").click()
     expect(page.get_by_role("heading", name="Outcomes")).to_be_visible(timeout=15_000)

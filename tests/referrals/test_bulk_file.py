@@ -429,20 +429,12 @@ def carried_on(callbacks) -> int:
 
 
 def test_a_file_that_stops_part_way_says_so_on_its_page_and_carries_on_when_asked_once(
-        client, la_officer, other_la_officer, referral_data, award, monkeypatch, django_capture_on_commit_callbacks):
-    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
+        client, la_officer, other_la_officer, referral_data, award, second_chunk_fails,
+        django_capture_on_commit_callbacks):
     rows = [referral_data(la_reference=f"LDS/STOP/{n}") for n in range(5)]
     for row in rows:
         award(row["nino"])
-    real_receive, calls = bulk.referrals_receive, []
-
-    def fail_once_on_the_second_chunk(**kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise OSError("the disk went away")
-        return real_receive(**kwargs)
-
-    monkeypatch.setattr(bulk, "referrals_receive", fail_once_on_the_second_chunk)
+    second_chunk_fails(OSError("the disk went away"))
     client.force_login(la_officer)
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(client, csv_text(*rows), name="stops.csv")

@@ -129,22 +129,11 @@ def test_the_la_option_is_required(tmp_path):
 
 
 def test_a_file_that_stops_part_way_says_how_to_carry_on_and_resume_prints_the_rest(
-        tmp_path, la, referral_data, award, monkeypatch):
-    from liaison.referrals import bulk
-
+        tmp_path, la, referral_data, award, second_chunk_fails):
     rows = [referral_data(la_reference=f"LDS/CMD/R{n}") for n in range(5)]
     for row in rows:
         award(row["nino"])
-    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
-    real_receive, calls = bulk.referrals_receive, []
-
-    def fail_on_the_second_chunk(**kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise ConnectionResetError("the database went away")
-        return real_receive(**kwargs)
-
-    monkeypatch.setattr(bulk, "referrals_receive", fail_on_the_second_chunk)
+    second_chunk_fails(ConnectionResetError("the database went away"))
     out = io.StringIO()
     with pytest.raises(CommandError) as stopped:
         call_command("import_referrals", str(write_csv(tmp_path, *rows)), "--la", la.code, stdout=out)
@@ -153,7 +142,6 @@ def test_a_file_that_stops_part_way_says_how_to_carry_on_and_resume_prints_the_r
     assert str(stopped.value).endswith(f"To carry on: liaison import-referrals --resume {batch.pk}")
     assert [line.split(":")[0] for line in out.getvalue().splitlines()] == ["row 2", "row 3"]
 
-    monkeypatch.setattr(bulk, "referrals_receive", real_receive)
     stdout, stderr = run("--resume", str(batch.pk))
     assert [line.split(":")[0] for line in stdout.splitlines()] == ["row 4", "row 5", "row 6"]
     assert stderr == "5 rows processed from march.csv for Leeds: 5 LOADED\n"

@@ -344,10 +344,8 @@ def change_file_detail(request, pk):
 def change_file_carry_on(request, pk):
     """Process a file that stopped part way again, from the row after the last one recorded."""
     change_file = selectors.change_file_for(request.user, pk)
-    with transaction.atomic():
-        if carry_on(change_file):
-            transaction.on_commit(lambda: process_change_file.enqueue(change_file.pk))
-            messages.success(request, "The file will carry on from the row after the last one recorded.")
+    if carry_on(change_file, then=process_change_file.enqueue):
+        messages.success(request, "The file will carry on from the row after the last one recorded.")
     return redirect("casework:file_detail", pk=change_file.pk)
 
 

@@ -23,7 +23,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from liaison.core.bulk import collect_garbage_between_chunks
@@ -292,25 +291,25 @@ def _stopped(record, objects) -> None:
     model = type(record)
     logger.exception("%s %s stopped part way", model.__name__, record.pk)
     total = f" of {record.rows_total:,}" if record.rows_total else ""
-    try:
+    try:  # `record` holds what has committed (_commit_chunk brings it up to date only then)
         with transaction.atomic():
-            done = objects.values_list("rows_done", flat=True).get()
             objects.update(state=model.State.STOPPED, error=(
-                f"Processing stopped after {done:,}{total} rows because of a fault in Liaison, not in the file. "
+                f"Processing stopped after {record.rows_done:,}{total} rows because of a fault in Liaison, not in the file. "
                 f"The rows done so far are recorded and will not be recorded twice; carrying on processes the "
                 f"rest. If it stops again, tell the Liaison service desk, quoting file number {record.pk}."))
     except Exception:  # the database itself may be what failed: the log has it either way
         logger.exception("%s %s: could not record that processing stopped", model.__name__, record.pk)
 
 
-def carry_on(record) -> bool:
-    """Queue a file that stopped part way (or stalled: its worker died without a word) to be processed again from
-    its last committed row: True if it was (the caller then enqueues its task, on commit), False if it was not, so
-    asking twice queues it once."""
+def carry_on(record, *, then: Callable[[int], object] | None = None) -> bool:
+    """Set a file that stopped part way (or stalled: its worker died without a word) to be processed again from
+    its last committed row, and `then(its pk)` once that has committed (its task's `enqueue`). True if it was;
+    False if it had not stopped, so asking twice queues it once."""
     model = type(record)
-    stalled = Q(state=model.State.RUNNING, progressed_at__lt=timezone.now() - model.STALLED_AFTER)
-    moved = (model.objects.filter(Q(state=model.State.STOPPED) | stalled, pk=record.pk)
-             .update(state=model.State.PENDING))
+    with transaction.atomic():
+        moved = model.objects.filter(model.may_carry_on(), pk=record.pk).update(state=model.State.PENDING)
+        if moved and then is not None:
+            transaction.on_commit(lambda: then(record.pk))
     record.refresh_from_db()
     return bool(moved)
 

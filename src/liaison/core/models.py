@@ -111,3 +111,9 @@ class BulkFile(models.Model):
         """Processing, but no rows have committed for STALLED_AFTER: the worker stopped without saying so."""
         return (self.state == self.State.RUNNING and self.progressed_at is not None
                 and self.progressed_at < timezone.now() - self.STALLED_AFTER)
+
+    @classmethod
+    def may_carry_on(cls) -> models.Q:
+        """The files that may be carried on: stopped part way, or `stalled`."""
+        return (models.Q(state=cls.State.STOPPED)
+                | models.Q(state=cls.State.RUNNING, progressed_at__lt=timezone.now() - cls.STALLED_AFTER))

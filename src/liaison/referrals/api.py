@@ -194,7 +194,7 @@ class ReferralDetail(generics.RetrieveAPIView):
 class ImportBatchSerializer(serializers.ModelSerializer):
     la_code = serializers.CharField(source="la.code")
     stalled = serializers.BooleanField(read_only=True, help_text=(
-        "Processing, but no rows have been done for 10 minutes: carry it on from the file's page."))
+        "Processing, but no rows have been done for 10 minutes: carry it on (`carry-on/`)."))
 
     class Meta:
         model = ImportBatch
@@ -245,11 +245,9 @@ class ImportCarryOn(APIView):
                                "that has not stopped is refused (409), so asking twice queues it once.")
     def post(self, request, pk):
         batch = selectors.import_batch_for(request.user, pk)
-        with transaction.atomic():
-            if not carry_on(batch):
-                return Response({"detail": f"File {batch.pk} is {batch.get_state_display().lower()}, not stopped "
-                                           "part way: nothing to carry on."}, status=status.HTTP_409_CONFLICT)
-            transaction.on_commit(lambda: process_import.enqueue(batch.pk))
+        if not carry_on(batch, then=process_import.enqueue):
+            return Response({"detail": f"File {batch.pk} is {batch.get_state_display().lower()}, not stopped "
+                                       "part way: nothing to carry on."}, status=status.HTTP_409_CONFLICT)
         return Response(ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
 

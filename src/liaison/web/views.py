@@ -235,10 +235,8 @@ def import_detail(request, pk):
 def import_carry_on(request, pk):
     """Process a file that stopped part way again, from the row after the last one recorded."""
     batch = selectors.import_batch_for(request.user, pk)
-    with transaction.atomic():
-        if carry_on(batch):
-            transaction.on_commit(lambda: process_import.enqueue(batch.pk))
-            messages.success(request, "The file will carry on from the row after the last one recorded.")
+    if carry_on(batch, then=process_import.enqueue):
+        messages.success(request, "The file will carry on from the row after the last one recorded.")
     return redirect("web:import_detail", pk=batch.pk)
 
 
