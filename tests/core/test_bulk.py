@@ -2,11 +2,14 @@
 
 import datetime as dt
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from liaison.core.bulk import bulk_insert, insert_select, take_ids, unsaved
+from liaison.core.lookups import text_array
 from liaison.core.models import Case, Event
 from liaison.notices.models import Notice, OutboxMessage
 from liaison.referrals.models import Channel, Referral, Status
@@ -96,6 +99,33 @@ def test_any_finds_rows_by_many_keys_at_once(la):
     assert list(Referral.objects.filter(nino__any=["JH100003C"]).values_list("la_reference", flat=True)) == ["REF-2"]
     assert not Referral.objects.filter(nino__any=set()).exists()
     assert Referral.objects.exclude(nino__any=["JH100003C"]).count() == 2
+
+
+def test_any_finds_values_with_every_awkward_character(la):
+    # On PostgreSQL the values travel as one array literal written by Liaison: quotes, backslashes, commas, braces,
+    # spaces, "NULL", the empty string and other alphabets must each find exactly their own row.
+    awkward = ['O"Brien', "back\\slash", "a,b", "{braces}", " spaced ", "NULL", "", "Siân/Ōta", "tab\there",
+               'end\\', '"']
+    when = timezone.now()
+    cases = bulk_insert([unsaved(Case, la=la, opened_at=when) for _ in awkward])
+    bulk_insert([unsaved(Referral, case=c, la=la, channel=Channel.API, status=Status.QUEUED, received_at=when,
+                         nino="JH100001C", la_reference=ref) for c, ref in zip(cases, awkward, strict=True)])
+    for ref in awkward:
+        assert list(Referral.objects.filter(la_reference__any=[ref]).values_list("la_reference", flat=True)) == [ref]
+    assert sorted(Referral.objects.filter(la_reference__any=awkward).values_list("la_reference", flat=True)) == \
+        sorted(awkward)
+
+
+@hypothesis.given(values=st.lists(st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"))))
+@hypothesis.settings(max_examples=200, deadline=None, database=None)
+def test_text_array_literal_is_read_back_as_the_values(values):
+    if connection.vendor != "postgresql":
+        pytest.skip("the array literal is PostgreSQL's (SQLite takes the values as IN (...) parameters)")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(array_length(%s::text[], 1), 0), %s::text[]", [text_array(values)] * 2)
+        length, back = cursor.fetchone()
+    assert length == len(values)
+    assert (back or []) == values
 
 
 def test_garbage_is_collected_when_the_loop_says_and_the_collector_is_restored():

@@ -15,6 +15,10 @@ class Command(BaseCommand):
             "the row number, whether it was accepted (and where it was sent) or refused, with every fault. "
             "See docs/change-file.md for the columns.")
 
+    # Django's system checks (the whole project's configuration, 0.3 s) are for starting a server and for
+    # `liaison check --deploy`; an operator's scripted import of a file goes straight to the file.
+    requires_system_checks: list[str] = []
+
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path, nargs="?")
         parser.add_argument("--la", help="The LA's code, e.g. E08000035")

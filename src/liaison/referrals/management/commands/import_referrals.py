@@ -14,6 +14,10 @@ class Command(BaseCommand):
     help = ("Refer a bulk CSV file of overpayments for an LA. Prints one line per row: the row number, its "
             "outcome and every fault. See docs/referral-file.md for the columns.")
 
+    # Django's system checks (the whole project's configuration, 0.3 s) are for starting a server and for
+    # `liaison check --deploy`; an operator's scripted import of a file goes straight to the file.
+    requires_system_checks: list[str] = []
+
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path, nargs="?")
         parser.add_argument("--la", help="The referring LA's code, e.g. E08000025")
