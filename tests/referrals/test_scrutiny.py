@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from liaison.benefits.register import RegisterUnavailable
+from liaison.benefits.register import CurrentAward, RegisterUnavailable
 from liaison.core.models import Event
 from liaison.notices.models import Notice, OutboxMessage
 from liaison.recovery.models import Debt, InstalmentPlan
@@ -168,6 +168,56 @@ def test_when_the_register_cannot_be_asked_referrals_wait_in_the_queue(la, la_of
     [result] = receive(la, la_officer, referral_data())
     referral = Referral.objects.get(pk=result.referral_id)
     assert referral.status == Status.QUEUED and referral.queue_reason == QueueReason.REGISTER_UNAVAILABLE
+
+
+def _checked_ahead(la, datas, *, registers):
+    """The rows validated, and the registers as a bulk file's reader would have looked them up ahead."""
+    from liaison.referrals.services import Reason, referrals_check
+
+    today = timezone.localdate()
+    checked = referrals_check([(None, d) for d in datas], la_code=la.code, today=today,
+                              reason_codes=frozenset(Reason.objects.filter(active=True).values_list("code", flat=True)))
+    checked.registers = registers
+    return checked
+
+
+def test_registers_looked_up_ahead_decide_scrutiny(la, la_officer, referral_data, award):
+    # What the reader looked up ahead is what scrutiny goes by: here it saw an award for neither customer, though
+    # one has an award now, so that one is returned as well; and it saw a plan for the other, which has none now.
+    from liaison.referrals.services import Registers
+
+    with_award, planned = referral_data(), referral_data()
+    award(with_award["nino"])
+    seen = CurrentAward(planned["nino"], "ESA", "Employment and Support Allowance", 9000, timezone.localdate(), None)
+    ahead = Registers(ninos=frozenset({with_award["nino"], planned["nino"]}), awards={planned["nino"]: [seen]},
+                      planned={planned["nino"]})
+    datas = [with_award, planned]
+    results = referrals_receive(la=la, channel=Channel.FILE, rows=[(None, d) for d in datas], actor=la_officer,
+                                checked=_checked_ahead(la, datas, registers=ahead))
+    assert [r.outcome for r in results] == [Status.RETURNED_NO_BENEFIT, Status.NOT_LOADED_INSTALMENT_PLAN]
+
+
+def test_customers_the_reader_did_not_look_up_are_looked_up_at_scrutiny(la, la_officer, referral_data, award):
+    from liaison.referrals.services import Registers
+
+    seen, unseen = referral_data(), referral_data()
+    award(seen["nino"]), award(unseen["nino"])
+    ahead = Registers(ninos=frozenset({seen["nino"]}), awards={}, planned=set())  # the other one missed
+    datas = [seen, unseen]
+    results = referrals_receive(la=la, channel=Channel.FILE, rows=[(None, d) for d in datas], actor=la_officer,
+                                checked=_checked_ahead(la, datas, registers=ahead))
+    assert [r.outcome for r in results] == [Status.LOADED, Status.LOADED]  # both looked up afresh, together
+
+
+def test_a_register_unreachable_ahead_is_asked_again_at_scrutiny(la, la_officer, referral_data, award):
+    from liaison.referrals.services import Registers
+
+    data = referral_data()
+    award(data["nino"])
+    ahead = Registers(ninos=frozenset({data["nino"]}), awards=None, planned=set())
+    [result] = referrals_receive(la=la, channel=Channel.FILE, rows=[(None, data)], actor=la_officer,
+                                 checked=_checked_ahead(la, [data], registers=ahead))
+    assert result.outcome == Status.LOADED
 
 
 def test_a_resent_referral_is_recognised_and_never_loaded_twice(la, la_officer, referral_data, award):

@@ -19,7 +19,8 @@ from liaison.core.bulk import bulk_insert, unsaved
 from liaison.core.models import Case, Event
 from liaison.notices import services as notices_services
 from liaison.notices.models import Notice, OutboxMessage
-from liaison.referrals import bulk
+from liaison.recovery.models import InstalmentPlan
+from liaison.referrals import bulk, services
 from liaison.referrals.bulk import batch_process, results_rows
 from liaison.referrals.models import Channel, ImportBatch, Referral, Status
 
@@ -258,3 +259,25 @@ def test_a_file_is_processed_by_one_worker_at_a_time(la, la_officer, referral_da
         first.close()  # the first worker dies: the server lets its lock go
     done = batch_process(batch=batch)
     assert (done.state, done.rows_done, Referral.objects.count()) == ("DONE", 1, 1)
+
+
+def test_the_reader_looks_each_chunk_up_in_the_registers_ahead(la, la_officer, referral_data, award, monkeypatch):
+    """Written behind, the benefit register and the instalment plans are asked by the file's reader thread, for
+    the next chunk while this one is scrutinised: the main thread waits for neither."""
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
+    rows = [referral_data(la_reference=f"WB/REG/{n}") for n in range(5)]
+    for row in rows[:4]:
+        award(row["nino"])
+    InstalmentPlan.objects.create(nino=rows[1]["nino"], reference="IP-WB", start=timezone.localdate())
+    asked_by, real = [], services.Registers.look_up
+
+    def look_up(cls, ninos, *, today):
+        asked_by.append(threading.current_thread().name)
+        return real(ninos, today=today)
+
+    monkeypatch.setattr(services.Registers, "look_up", classmethod(look_up))
+    done = batch_process(batch=new_batch(la, la_officer, csv_text(*rows)))
+    assert [(r.row, r.outcome) for r in results_rows(done)] == [
+        (2, Status.LOADED), (3, Status.NOT_LOADED_INSTALMENT_PLAN), (4, Status.LOADED), (5, Status.LOADED),
+        (6, Status.RETURNED_NO_BENEFIT)]
+    assert len(asked_by) == 3 and all(name.startswith("referral-file-reader") for name in asked_by)

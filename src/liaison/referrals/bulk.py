@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.db import connections
 from django.utils import timezone
 
 from liaison.core.bulk import analyze_if_grown
@@ -64,7 +65,8 @@ def batch_process(*, batch: ImportBatch, on_chunk=None) -> ImportBatch:
 
     def prepared_chunks(path: Path, header: list[str], after_line: int):
         flights: deque[InFlight] = deque(maxlen=IN_FLIGHT)  # the chunks that may not have committed yet
-        for chunk, checked in _checked_chunks(path, header, after_line=after_line, la_code=batch.la.code):
+        for chunk, checked in _checked_chunks(path, header, after_line=after_line, la_code=batch.la.code,
+                                              look_up_registers=True):
             in_flight = InFlight.merged(flights)
             prepared = referrals_prepare(la=batch.la, channel=batch.channel, rows=chunk, actor=batch.uploaded_by,
                                          batch=batch, rates=rates, checked=checked, in_flight=in_flight)
@@ -85,11 +87,15 @@ def batch_process(*, batch: ImportBatch, on_chunk=None) -> ImportBatch:
                                                                 la_code=batch.la.code))
 
 
-def _checked_chunks(path: Path, header: list[str], *, after_line: int,
-                    la_code: str) -> Iterator[tuple[list[tuple[int, dict]], Checked]]:
+def _checked_chunks(path: Path, header: list[str], *, after_line: int, la_code: str,
+                    look_up_registers: bool = False) -> Iterator[tuple[list[tuple[int, dict]], Checked]]:
     """The file's rows in chunks of CHUNK_ROWS, each already validated: a reader thread reads and validates the
     next chunk while this one is in the database (waiting on the database frees the interpreter for it), one
-    chunk ahead at most, so memory stays bounded whatever the file's size."""
+    chunk ahead at most, so memory stays bounded whatever the file's size.
+
+    With `look_up_registers` (written behind: the caller holds no transaction, so a connection of the reader's own
+    sees what it would), the reader also looks the chunk's customers up in the benefit register and the
+    instalment plans, which the file does not write (`services.Registers`): scrutiny then waits for neither."""
     tz = timezone.get_current_timezone()
     reason_codes = frozenset(Reason.objects.filter(active=True).values_list("code", flat=True))
     ahead: queue.Queue = queue.Queue(maxsize=1)
@@ -105,7 +111,8 @@ def _checked_chunks(path: Path, header: list[str], *, after_line: int,
 
     def check(chunk):
         today = timezone.localdate(timezone.now(), tz)
-        return chunk, referrals_check(chunk, la_code=la_code, today=today, reason_codes=reason_codes)
+        return chunk, referrals_check(chunk, la_code=la_code, today=today, reason_codes=reason_codes,
+                                      look_up_registers=look_up_registers)
 
     def read() -> None:
         try:
@@ -120,6 +127,9 @@ def _checked_chunks(path: Path, header: list[str], *, after_line: int,
             put(None)
         except BaseException as exc:  # noqa: BLE001 (handed to the caller's thread and raised there)
             put(exc)
+        finally:
+            if look_up_registers:
+                connections.close_all()  # the reader's own connection (this thread's)
 
     reader = threading.Thread(target=read, name=f"referral-file-reader-{la_code}", daemon=True)
     reader.start()

@@ -98,14 +98,38 @@ class Checked:
     today: dt.date
     reason_codes: frozenset[str]
     cleans: list[CleanReferral]
+    registers: Registers | None = None  # what the registers held for their NINOs, if looked up ahead
+
+
+@dataclass
+class Registers:
+    """What the benefit register and Debt Manager's instalment plans held, on `today`, for `ninos`: looked up
+    ahead of scrutiny (a bulk file's reader does it for the next chunk while this one is scrutinised). The
+    registers are not written by referrals, so a look-up a moment early is as good as one made at scrutiny."""
+
+    ninos: frozenset[str]
+    awards: dict[str, list] | None  # None: the benefit register could not be reached
+    planned: set[str]
+
+    @classmethod
+    def look_up(cls, ninos: set[str], *, today: dt.date) -> Registers:
+        try:
+            awards = get_register().current_prescribed_awards(ninos, on=today)
+        except RegisterUnavailable:
+            awards = None
+        return cls(ninos=frozenset(ninos), awards=awards,
+                   planned=ninos_with_current_instalment_plan(ninos, on=today) if ninos else set())
 
 
 def referrals_check(rows: Sequence[tuple[int | None, dict[str, Any]]], *, la_code: str, today: dt.date,
-                    reason_codes: frozenset[str]) -> Checked:
-    """Validate rows (pure: no database), for `referrals_receive(checked=...)`."""
-    return Checked(la_code=la_code, today=today, reason_codes=reason_codes,
-                   cleans=[validate(data, la_code=la_code, today=today, reason_codes=reason_codes)
-                           for _, data in rows])
+                    reason_codes: frozenset[str], look_up_registers: bool = False) -> Checked:
+    """Validate rows (pure: no database), for `referrals_receive(checked=...)`; with `look_up_registers`, also
+    look up the NINOs of the rows without faults in the registers scrutiny consults (`Registers`)."""
+    cleans = [validate(data, la_code=la_code, today=today, reason_codes=reason_codes) for _, data in rows]
+    registers = None
+    if look_up_registers:
+        registers = Registers.look_up({c.nino for c in cleans if c.nino and not c.faults}, today=today)
+    return Checked(la_code=la_code, today=today, reason_codes=reason_codes, cleans=cleans, registers=registers)
 
 
 def referrals_receive(*, la: Organisation, channel: str, rows: Sequence[tuple[int | None, dict[str, Any]]],
@@ -226,7 +250,7 @@ def referrals_prepare(*, la: Organisation, channel: str, rows: Sequence[tuple[in
     _recognise_resent(la, items, in_flight)
     live = [i for i in items if i.resent_of is None and i.resent_of_row is None]
     _link_civil_penalties(la, live, in_flight)
-    _scrutinise(live, today=today, in_flight=in_flight)
+    _scrutinise(live, today=today, in_flight=in_flight, registers=checked.registers)
     porth = Organisation.objects.get(unit=Organisation.Unit.CC_PORTH)
     prepared = Prepared(la=la, channel=channel, actor=actor, received_at=received_at, batch=batch, rates=rates,
                         porth=porth, items=items, live=live)
@@ -319,8 +343,10 @@ def _periods_overlap(a_from, a_to, b_from, b_to) -> bool:
     return a_from <= b_to and b_from <= a_to
 
 
-def _scrutinise(items: list[_Item], *, today: dt.date, in_flight: InFlight | None = None) -> None:
-    """The checks of SLA 7.2, in order; each item gets exactly one status."""
+def _scrutinise(items: list[_Item], *, today: dt.date, in_flight: InFlight | None = None,
+                registers: Registers | None = None) -> None:
+    """The checks of SLA 7.2, in order; each item gets exactly one status. `registers`: what the registers held,
+    looked up ahead on this day, for some or all of the NINOs (any others are looked up now)."""
     # 1. Non-quality
     pending = []
     for item in items:
@@ -332,9 +358,11 @@ def _scrutinise(items: list[_Item], *, today: dt.date, in_flight: InFlight | Non
     if not pending:
         return
     # 2. Customer not in receipt of a prescribed benefit (the benefit register, our CIS stand-in)
-    try:
-        awards = get_register().current_prescribed_awards([i.clean.nino for i in pending], on=today)
-    except RegisterUnavailable:
+    ninos = {i.clean.nino for i in pending}
+    if registers is None or registers.awards is None or not ninos <= registers.ninos:  # (unreachable: try again)
+        registers = Registers.look_up(ninos, today=today)
+    awards = registers.awards
+    if awards is None:
         for item in pending:
             item.status, item.queue_reason = Status.QUEUED, QueueReason.REGISTER_UNAVAILABLE
             item.detail = "The benefit register could not be checked; an officer will check CIS"
@@ -349,7 +377,7 @@ def _scrutinise(items: list[_Item], *, today: dt.date, in_flight: InFlight | Non
             item.award_benefit = max(found, key=lambda a: a.weekly_amount_pence).benefit_name
             still.append(item)
     # 3. A current instalment plan on Debt Manager
-    planned = ninos_with_current_instalment_plan([i.clean.nino for i in still], on=today)
+    planned = registers.planned
     pending, still = still, []
     for item in pending:
         if item.clean.nino in planned:
