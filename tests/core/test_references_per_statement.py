@@ -120,3 +120,47 @@ def test_what_a_referral_names_cannot_be_deleted(referral):
         for model, pk in ((Debt, referral.debt_id), (Reason, referral.reason_id), (Case, referral.case_id)):
             with pytest.raises(IntegrityError, match="is named by"), transaction.atomic():
                 model.objects.filter(pk=pk)._raw_delete(using="default")
+
+
+@pytest.mark.parametrize("shape, refused", [
+    ("a whole range", False), ("a range with a gap no row names", False), ("the missing key named", True),
+    ("one past the end", True), ("far apart", True), ("a whole range and one far off", False)])
+def test_keys_checked_by_range_refuse_exactly_what_the_exact_check_refuses(la, porth, shape, refused):
+    """On PostgreSQL a statement's keys are first counted as a range (ADR 0016): a range whose every key exists is
+    let through at once, and anything else is checked key by key, so one missing key is refused wherever it lies,
+    and keys that all exist are let through whatever their spread. Notices and events (each table its own
+    function) name cases here; referrals take the same path."""
+    from liaison.core.bulk import take_ids
+    from liaison.core.models import Event
+
+    now = timezone.now()
+    first = bulk_insert([unsaved(Case, la=la, opened_at=now) for _ in range(20)])
+    if connection.vendor == "postgresql":
+        [gone] = take_ids(Case, 1)  # taken from the sequence and never used, as a rolled-back chunk's are
+    else:
+        gone = Case.objects.create(la=la, opened_at=now).pk
+        Case.objects.filter(pk=gone).delete()
+    second = bulk_insert([unsaved(Case, la=la, opened_at=now) for _ in range(20)])
+    ids = [c.pk for c in first + second]
+    assert gone not in ids and ids[0] < gone < ids[-1]
+    named = {
+        "a whole range": ids[:20],
+        "a range with a gap no row names": ids,
+        "the missing key named": [*ids, gone],
+        "one past the end": [*ids[20:], ids[-1] + 1],
+        "far apart": [ids[0], ids[0] + 100_000],
+        "a whole range and one far off": [*ids[20:], ids[0]],
+    }[shape]
+    for model, make in (
+            (Notice, lambda case_id: unsaved(Notice, code="HBREC", case_id=case_id, la_id=la.pk, issued_at=now,
+                                             issued_by_id=porth.pk, context={})),
+            (Event, lambda case_id: unsaved(Event, case_id=case_id, la_id=la.pk, kind="test", occurred_at=now,
+                                            summary="s"))):
+        before = model.objects.count()
+        if refused:
+            with pytest.raises(IntegrityError), transaction.atomic():
+                bulk_insert([make(case_id) for case_id in named * 3])
+            assert model.objects.count() == before
+        else:
+            bulk_insert([make(case_id) for case_id in named * 3])
+            assert model.objects.count() == before + 3 * len(named)
