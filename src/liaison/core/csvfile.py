@@ -205,7 +205,9 @@ def process_file(record, *, check: Callable[[Path], FileCheck],
     a connection of its own, while `chunks` works out the next one. At most IN_FLIGHT chunks are in flight, and
     they commit in the file's order, so `chunks` may count on every chunk before the last IN_FLIGHT it yielded
     having committed; a chunk whose `ahead.needs_previous` is true (it names rows of a chunk still in flight)
-    starts writing only once the chunk before it has committed. If a chunk's write is refused as a conflict (an
+    starts writing only once the chunk before it has committed, or, if `ahead` has a `previous_committed`
+    attribute, writes the rest at once and calls `ahead.previous_committed()` (the wait, set by the writer) before
+    writing what names those rows (`_commit_chunk`). If a chunk's write is refused as a conflict (an
     IntegrityError: another request recorded one of its rows meanwhile), it and the chunks after it roll back,
     what was worked out ahead is dropped and `chunks` starts again after the last committed row."""
     model = type(record)
@@ -345,10 +347,15 @@ def _commit_chunk(record, objects, rows: Rows, ahead, receive, after: _Turn | No
                   turn: _Turn | None = None) -> list:
     """Receive one chunk and record the file's progress with it, in one transaction; `record` is brought up to
     date only once that has committed. Written behind, it commits only after the chunk before it (`after`), and
-    writes nothing before that commit if what it worked out names that chunk's rows (`ahead.needs_previous`)."""
+    writes nothing before that commit if what it worked out names that chunk's rows (`ahead.needs_previous`); or,
+    where `ahead` has a `previous_committed` attribute, it is given the wait, and `receive` writes at once all but
+    the rows that name the chunk before's, and those after calling `ahead.previous_committed()`."""
     try:
-        if after is not None and getattr(ahead, "needs_previous", False):
-            after.wait()
+        if after is not None:
+            if getattr(ahead, "needs_previous", False):
+                after.wait()
+            elif hasattr(ahead, "previous_committed"):
+                ahead.previous_committed = after.wait  # `receive` waits itself, before writing what names it
         with transaction.atomic():
             results = receive(rows, ahead)
             if after is not None:

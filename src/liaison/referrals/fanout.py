@@ -17,7 +17,7 @@ temporary, private to the connection and emptied at commit (or rollback).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connection
@@ -48,6 +48,7 @@ _COLUMNS = [
     ("weekly_rate_pence", "integer"), ("recovery_start_date", "date"), ("overpayment_debt_id", "bigint"),
     ("received_summary", "text"), ("outcome_kind", "text"), ("outcome_summary", "text"), ("notice_code", "text"),
     ("notice_context", "jsonb"), ("outbox_subject", "text"), ("notice_summary", "text"),
+    ("later", "boolean"),  # written later in the same transaction (`Staged.split`): only its case is written now
 ]
 _TYPES = [t for _, t in _COLUMNS]
 _CREATE = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} ("
@@ -62,6 +63,17 @@ class Staged:
     statements: list[str]
     params: dict[str, Any]
     deliver: bool
+
+    def split(self, later: set[int]) -> tuple[Staged, Staged]:
+        """The chunk as two writes in one transaction: now, every row but those of the items at positions `later`
+        (and those items' cases); and later, those items (which name rows that must be there first: the chunk
+        before's). Every case is written in the first, so the keys each write names run unbroken (the database
+        checks a whole range of keys at once, ADR 0016). The keys were taken together, in the file's order."""
+        assert self.statements[0].startswith(f'INSERT INTO "{Case._meta.db_table}"')
+        now = [(*row[:-1], row[0] in later) for row in self.rows]
+        after = [(*row[:-1], False) for row in self.rows if row[0] in later]
+        return (replace(self, rows=now),
+                replace(self, rows=after, statements=self.statements[1:]))
 
 
 def stage(*, la, channel: str, items: list, actor, received_at, batch, porth, rates: RateTable | None) -> Staged:
@@ -87,6 +99,8 @@ def stage(*, la, channel: str, items: list, actor, received_at, batch, porth, ra
 
 def write(staged: Staged) -> None:
     """Record a staged chunk, inside the caller's transaction."""
+    if not staged.rows:
+        return
     with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.execute(_CREATE)
         cursor.execute(f"TRUNCATE {STAGE}")  # a chunk's rows only, even if the caller's transaction is long
@@ -160,7 +174,7 @@ def _stage_rows(items: list, notice_ids: dict[int, int], *, la, channel: str, re
                                                          terms.weekly_rate_pence) if terms else None)[:500],
             code, dumps(context) if code else None,
             email_subject(code, context["la_reference"]) if code else None,
-            issued_summary(code) if code else None,
+            issued_summary(code) if code else None, False,
         ))
     return rows
 
@@ -177,7 +191,7 @@ def _statements(params: dict[str, Any], *, with_outbox: bool) -> list[str]:
             "overpayment_id": "s.overpayment_debt_id", "classification": "s.classification",
             "original_balance_pence": "s.outstanding_balance_pence", "weekly_rate_pence": "s.weekly_rate_pence",
             "recovery_start_date": "s.recovery_start_date", "loaded_at": "%(when)s",
-        }, source=f"{STAGE} s WHERE s.debt_id IS NOT NULL ORDER BY s.debt_id", params=params),
+        }, source=f"{STAGE} s WHERE s.debt_id IS NOT NULL AND NOT s.later ORDER BY s.debt_id", params=params),
         insert_select(Referral, {
             "id": "s.referral_id", "case_id": "s.case_id", "la_id": "%(la)s", "channel": "%(channel)s",
             "submitted_by_id": "%(actor)s", "import_batch_id": "%(batch)s", "source_row": "s.source_row",
@@ -195,7 +209,7 @@ def _statements(params: dict[str, Any], *, with_outbox: bool) -> list[str]:
             "is_civil_penalty": "s.is_civil_penalty",
             "penalty_overpayment_reference": "s.penalty_overpayment_reference",
             "penalty_overpayment_id": "s.penalty_overpayment_id", "debt_id": "s.debt_id",
-        }, source=f"{STAGE} s ORDER BY s.ord", params=params),
+        }, source=f"{STAGE} s WHERE NOT s.later ORDER BY s.ord", params=params),
         # The timeline: received, checked (unless it was not), and the outcome, case by case in that order.
         insert_select(Event, {
             "case_id": "s.case_id", "la_id": "%(la)s", "kind": "e.kind", "occurred_at": "%(when)s",
@@ -219,20 +233,20 @@ def _statements(params: dict[str, Any], *, with_outbox: bool) -> list[str]:
                      ELSE '{{}}' END,
              NULL, %(porth)s::bigint)
         ) AS e(n, kind, summary, data, actor_id, actor_org)
-        WHERE e.kind IS NOT NULL ORDER BY s.ord, e.n""", params=params),
+        WHERE e.kind IS NOT NULL AND NOT s.later ORDER BY s.ord, e.n""", params=params),
         insert_select(Notice, {
             "id": "s.notice_id", "code": "s.notice_code", "case_id": "s.case_id", "la_id": "%(la)s",
             "issued_at": "%(when)s", "issued_by_id": "%(porth)s", "context": "s.notice_context",
-        }, source=f"{STAGE} s WHERE s.notice_id IS NOT NULL ORDER BY s.ord", params=params),
+        }, source=f"{STAGE} s WHERE s.notice_id IS NOT NULL AND NOT s.later ORDER BY s.ord", params=params),
     ]
     if with_outbox:
         statements.append(insert_select(OutboxMessage, {
             "notice_id": "s.notice_id", "to": "%(to)s", "next_attempt_at": "%(when)s", "subject": "s.outbox_subject",
-        }, source=f"{STAGE} s WHERE s.notice_id IS NOT NULL ORDER BY s.ord", params=params))
+        }, source=f"{STAGE} s WHERE s.notice_id IS NOT NULL AND NOT s.later ORDER BY s.ord", params=params))
     statements.append(insert_select(Event, {
         "case_id": "s.case_id", "la_id": "%(la)s", "kind": "%(issued)s", "occurred_at": "%(when)s",
         "actor_id": "NULL", "actor_organisation_id": "%(porth)s", "summary": "s.notice_summary",
         "data": "jsonb_build_object('notice_id', s.notice_id, 'code', s.notice_code)",
-    }, source=f"{STAGE} s WHERE s.notice_id IS NOT NULL ORDER BY s.ord", params=params))
+    }, source=f"{STAGE} s WHERE s.notice_id IS NOT NULL AND NOT s.later ORDER BY s.ord", params=params))
 
     return statements

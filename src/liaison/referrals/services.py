@@ -191,17 +191,16 @@ class InFlight:
                 customers.setdefault(nino, []).extend(rows)
         return cls(held=held, overpayments=overpayments, customers=customers)
 
-    def named_by(self, prepared: Prepared) -> bool:
-        """Whether `prepared` refers to a referral of these chunks (a re-send's timeline, a Civil Penalty's
-        overpayment): then it can be written only once they have committed."""
+    def named_by(self, prepared: Prepared) -> set[int]:
+        """The items of `prepared` (by id()) that refer to a referral of these chunks (a re-send's timeline, a
+        Civil Penalty's overpayment): those can be written only once the chunks have committed."""
         ids = {held[0] for held in self.held.values()}
+        naming = set()
         for item in prepared.items:
-            if item.resent_of and item.resent_of[0] in ids:
-                return True
             link = item.penalty_overpayment
-            if link and link[0] == "db" and link[1] in ids:
-                return True
-        return False
+            if (item.resent_of and item.resent_of[0] in ids) or (link and link[0] == "db" and link[1] in ids):
+                naming.add(id(item))
+        return naming
 
 
 @dataclass
@@ -219,7 +218,13 @@ class Prepared:
     items: list[_Item]
     live: list[_Item]  # the new ones (not re-sent)
     staged: Any = None  # fanout.Staged, when written set-based
-    needs_previous: bool = False  # names rows of a chunk still in flight: written once that has committed
+    # Items naming rows of a chunk still in flight (by id()): written once that has committed. Set-based, only
+    # they wait (`staged_after`, and the re-sends), the rest is written at once: `previous_committed` is the wait,
+    # set by whoever writes the chunk behind (core.csvfile). Otherwise the whole chunk waits (`needs_previous`).
+    naming_previous: set[int] = field(default_factory=set)
+    staged_after: Any = None  # fanout.Staged of the live items naming rows in flight
+    needs_previous: bool = False
+    previous_committed: Any = None
 
     def in_flight(self) -> InFlight:
         """What this chunk will hold once recorded (for the chunk prepared while it is written)."""
@@ -254,13 +259,25 @@ def referrals_prepare(*, la: Organisation, channel: str, rows: Sequence[tuple[in
     porth = Organisation.objects.get(unit=Organisation.Unit.CC_PORTH)
     prepared = Prepared(la=la, channel=channel, actor=actor, received_at=received_at, batch=batch, rates=rates,
                         porth=porth, items=items, live=live)
-    prepared.needs_previous = in_flight is not None and in_flight.named_by(prepared)
+    naming = prepared.naming_previous = in_flight.named_by(prepared) if in_flight is not None else set()
     if live and _writes_set_based(live, batch):
         from liaison.referrals import fanout
 
-        prepared.staged = fanout.stage(la=la, channel=channel, items=live, actor=actor, received_at=received_at,
-                                       batch=batch, porth=porth, rates=rates)
+        staged = fanout.stage(la=la, channel=channel, items=live, actor=actor, received_at=received_at,
+                              batch=batch, porth=porth, rates=rates)
+        waiting = {n for n, item in enumerate(live) if id(item) in naming}  # a staged row's first value: its n
+        if waiting:
+            prepared.staged, prepared.staged_after = staged.split(waiting)
+        else:
+            prepared.staged = staged
+        prepared.previous_committed = _nothing  # until the chunk behind sets the wait
+    else:
+        prepared.needs_previous = bool(naming)
     return prepared
+
+
+def _nothing() -> None:
+    return None
 
 
 def referrals_record(prepared: Prepared) -> list[RowResult]:
@@ -271,6 +288,10 @@ def referrals_record(prepared: Prepared) -> list[RowResult]:
         from liaison.referrals import fanout
 
         fanout.write(p.staged)
+        if p.naming_previous:
+            p.previous_committed()  # what follows names rows the chunk before is writing: they must be there
+            if p.staged_after is not None:
+                fanout.write(p.staged_after)
     elif p.live:
         _persist(la=p.la, channel=p.channel, items=p.live, actor=p.actor, received_at=p.received_at,
                  batch=p.batch, porth=p.porth, rates=p.rates)
