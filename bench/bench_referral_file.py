@@ -298,6 +298,15 @@ def time_copy(path: Path) -> float:
     return seconds
 
 
+def postgres_settings() -> dict:
+    """The server settings the figures depend on (docs/operating.md: random_page_cost at its default of 4 makes
+    the planner scan the growing referrals table whole for each chunk's look-ups)."""
+    with admin() as conn:
+        return {k: conn.execute(f"SHOW {k}").fetchone()[0] for k in
+                ("server_version", "shared_buffers", "effective_cache_size", "random_page_cost", "max_wal_size",
+                 "wal_compression", "synchronous_commit")}
+
+
 def machine_load() -> dict:
     """How busy the machine is (other work competing for its 2 cores makes every figure worse)."""
     pressure = ""
@@ -322,6 +331,8 @@ def run(*, rows: int = 100_000, runs: int = 3, profile: bool = False, keep: bool
         timings, copies = [], []
         load_start = machine_load()
         log(f"  machine load before timing: {load_start['loadavg']} ({load_start['cpu_pressure']})")
+        settings = postgres_settings()
+        log(f"  PostgreSQL settings: {settings} (docs/operating.md gives those we run with)")
         for n in range(runs):
             result = time_import(data["referrals"], work / "var")
             copy_seconds = time_copy(data["referrals"])
@@ -366,6 +377,7 @@ def run(*, rows: int = 100_000, runs: int = 3, profile: bool = False, keep: bool
     summary = {
         "bench": "referral_file", "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load_before": load_start},
+        "postgres": settings,
         "rows": rows, "file_mb": round(size_mb, 1), "mix": data["mix"], "runs": timings,
         "median": {"seconds": round(seconds, 3), "referrals_per_second": round(per_second),
                    "peak_rss_mb": round(rss, 1), "copy_seconds": round(copy_seconds, 3),

@@ -17,6 +17,7 @@ temporary, private to the connection and emptied at commit (or rollback).
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,7 +34,6 @@ from liaison.recovery.services import RateTable, _notice_days, recovery_terms
 from liaison.referrals import events, services
 from liaison.referrals.models import Referral, Status
 
-STAGE = "liaison_referral_stage"
 # (column, type): the staging table, in the order each row is written
 _COLUMNS = [
     ("ord", "integer"), ("case_id", "bigint"), ("referral_id", "bigint"), ("debt_id", "bigint"),
@@ -51,6 +51,8 @@ _COLUMNS = [
     ("later", "boolean"),  # written later in the same transaction (`Staged.split`): only its case is written now
 ]
 _TYPES = [t for _, t in _COLUMNS]
+# Named by its shape: a session kept open by a pooler may still hold the staging table an older release made.
+STAGE = f"liaison_referral_stage_{zlib.crc32(repr(_COLUMNS).encode()):08x}"
 _CREATE = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} ("
            + ", ".join(f"{name} {kind}" for name, kind in _COLUMNS) + ") ON COMMIT DELETE ROWS")
 
