@@ -144,20 +144,22 @@ def test_garbage_is_collected_when_the_loop_says_and_the_collector_is_restored()
         a.other, b.other = b, a  # a cycle: only the collector frees it
         gone = weakref.ref(a)
         del a, b
-        assert gone() is not None
-        collect()
+        for _ in range(FULL_COLLECTION_EVERY - 1):
+            collect()
+            assert gone() is not None  # nothing is collected between the full collections
+        collect()  # the tenth chunk: a full collection
         assert gone() is None
 
-        # A cycle that was still alive at a collection has grown old: only the full collection, every
-        # FULL_COLLECTION_EVERY chunks, frees it once it is garbage.
+        # A cycle still alive at a full collection is freed by the next once it is garbage.
         a, b = Node(), Node()
         a.other, b.other = b, a
         old = weakref.ref(a)
-        collect()
-        del a, b
-        for _ in range(FULL_COLLECTION_EVERY - 3):
+        for _ in range(FULL_COLLECTION_EVERY):
             collect()
-            assert old() is not None  # the young collections leave it be: they do not rescan the old
+        del a, b
+        for _ in range(FULL_COLLECTION_EVERY - 1):
+            collect()
+            assert old() is not None
         collect()
         assert old() is None
     assert gc.isenabled() and gc.get_freeze_count() == 0
