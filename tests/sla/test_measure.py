@@ -195,3 +195,15 @@ def test_data_that_is_not_a_date_is_ignored_not_fatal(standards, timeline, la, s
     timeline.event(case, "coc.received", "2024-05-01 10:00", org=site, la_told_on="last Tuesday", coc_id=1)
     measurements_refresh(as_of=D(2024, 5, 31))
     assert one("COC-NOTIFY").start_on == D(2024, 5, 1)  # the day the form arrived, for want of a date
+
+
+def test_the_watermark_margin_covers_a_bulk_file_written_behind():
+    """An incremental refresh re-reads WATERMARK_MARGIN event ids below the last run's highest, for transactions
+    that had taken ids but not committed. Written behind (ADR 0016), a chunk's rows naming the chunk before take
+    their events' ids after the next chunk's first write: up to four events a referral of a whole chunk, plus
+    the few rows that waited. The margin must cover that, or a late commit is seen only by the nightly run."""
+    from liaison.referrals import bulk
+    from liaison.sla.measure import WATERMARK_MARGIN
+
+    events_per_referral = 4  # received, validated, outcome, notice issued
+    assert WATERMARK_MARGIN > events_per_referral * bulk.CHUNK_ROWS * 1.2
