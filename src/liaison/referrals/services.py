@@ -8,7 +8,7 @@ in the same transaction and e-mailed after it commits.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -203,6 +203,10 @@ class InFlight:
         return naming
 
 
+def _nothing() -> None:
+    return None
+
+
 @dataclass
 class Prepared:
     """Referrals received and scrutinised, ready to record (`referrals_record`): each has its outcome, and on
@@ -224,7 +228,7 @@ class Prepared:
     naming_previous: set[int] = field(default_factory=set)
     staged_after: Any = None  # fanout.Staged of the live items naming rows in flight
     needs_previous: bool = False
-    previous_committed: Any = None
+    previous_committed: Callable[[], None] = _nothing
 
     def in_flight(self) -> InFlight:
         """What this chunk will hold once recorded (for the chunk prepared while it is written)."""
@@ -270,14 +274,9 @@ def referrals_prepare(*, la: Organisation, channel: str, rows: Sequence[tuple[in
             prepared.staged, prepared.staged_after = staged.split(waiting)
         else:
             prepared.staged = staged
-        prepared.previous_committed = _nothing  # until the chunk behind sets the wait
     else:
         prepared.needs_previous = bool(naming)
     return prepared
-
-
-def _nothing() -> None:
-    return None
 
 
 def referrals_record(prepared: Prepared) -> list[RowResult]:
