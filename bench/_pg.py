@@ -66,3 +66,14 @@ def cpu_pressure() -> str:
         return Path("/proc/pressure/cpu").read_text().splitlines()[0]
     except OSError:
         return ""
+
+
+# The server settings the figures depend on (docs/operating.md gives those we run with).
+SETTINGS = ("server_version", "shared_buffers", "work_mem", "effective_cache_size", "random_page_cost",
+            "synchronous_commit", "max_wal_size", "wal_compression", "checkpoint_timeout",
+            "max_parallel_workers_per_gather")
+
+
+def server_settings() -> dict[str, str]:
+    with admin() as conn:
+        return {k: conn.execute(f"SHOW {k}").fetchone()[0] for k in SETTINGS}

@@ -54,7 +54,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _pg import PG_SERVER, log
+from _pg import PG_SERVER, log, server_settings
 from _pg import admin as _admin
 from _pg import drop as _drop
 from _pg import env as _env
@@ -584,10 +584,7 @@ def run(*, debts: int = 1_000_000, runs: int = 3, loads: int = 20, keep: bool = 
     facts = _facts(debts) if reuse else generate(debts=debts)
     summary: dict = {"bench": "recovery", "started": dt.datetime.now(dt.UTC).isoformat(), "debts": debts,
                      "facts": facts, "cpus": os.cpu_count(), "loadavg_start": _loadavg()}
-    with psycopg.connect(_url("postgres")) as conn:
-        summary["postgres"] = {k: conn.execute(f"SHOW {k}").fetchone()[0] for k in
-                               ("server_version", "shared_buffers", "work_mem", "effective_cache_size",
-                                "synchronous_commit", "max_wal_size", "wal_compression", "checkpoint_timeout")}
+    summary["postgres"] = server_settings()
     log(f"  PostgreSQL settings: {summary['postgres']} (docs/operating.md gives those we run with)")
     if "deduction" in steps:
         log("Weekly deduction run:")

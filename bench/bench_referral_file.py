@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import psycopg
+from _pg import server_settings
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -298,15 +299,6 @@ def time_copy(path: Path) -> float:
     return seconds
 
 
-def postgres_settings() -> dict:
-    """The server settings the figures depend on (docs/operating.md: random_page_cost at its default of 4 makes
-    the planner scan the growing referrals table whole for each chunk's look-ups)."""
-    with admin() as conn:
-        return {k: conn.execute(f"SHOW {k}").fetchone()[0] for k in
-                ("server_version", "shared_buffers", "effective_cache_size", "random_page_cost", "max_wal_size",
-                 "wal_compression", "synchronous_commit")}
-
-
 def machine_load() -> dict:
     """How busy the machine is (other work competing for its 2 cores makes every figure worse)."""
     pressure = ""
@@ -331,7 +323,7 @@ def run(*, rows: int = 100_000, runs: int = 3, profile: bool = False, keep: bool
         timings, copies = [], []
         load_start = machine_load()
         log(f"  machine load before timing: {load_start['loadavg']} ({load_start['cpu_pressure']})")
-        settings = postgres_settings()
+        settings = server_settings()
         log(f"  PostgreSQL settings: {settings} (docs/operating.md gives those we run with)")
         for n in range(runs):
             result = time_import(data["referrals"], work / "var")

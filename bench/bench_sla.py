@@ -48,6 +48,7 @@ from _pg import drop as _drop
 from _pg import env as _env
 from _pg import loadavg as _loadavg
 from _pg import timed as _timed
+from _pg import server_settings
 from _pg import url as _url
 from _pg import cpu_pressure as _cpu_pressure
 
@@ -405,10 +406,7 @@ def run(*, events: int = 10_000_000, loads: int = 15, statement_loads: int = 3, 
                      "cpus": os.cpu_count(), "loadavg_start": _loadavg(), "cpu_pressure_start": _cpu_pressure(),
                      "as_of": AS_OF.isoformat(),
                      "sla_year": f"{YEAR}/{(YEAR + 1) % 100:02d}"}
-    with psycopg.connect(_url("postgres")) as conn:
-        summary["postgres"] = {k: conn.execute(f"SHOW {k}").fetchone()[0] for k in
-                               ("server_version", "shared_buffers", "work_mem", "effective_cache_size",
-                                "max_parallel_workers_per_gather")}
+    summary["postgres"] = server_settings()
     log("Full refresh of the measurements:")
     refresh = _worker("refresh", "--as-of", AS_OF.isoformat(), "--full")
     with psycopg.connect(_url(DB), autocommit=True) as conn:

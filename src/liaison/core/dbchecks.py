@@ -53,18 +53,20 @@ def pg_check(table: str, col: str, ref_table: str, ref_col: str, *, by_range: bo
   END IF;"""
 
 
+# The variables `pg_check(by_range=True)` uses, for the function's DECLARE section.
+RANGE_DECLARATIONS = "  ref_lo bigint;\n  ref_hi bigint;\n  ref_named bigint;\n"
+
+
 def pg_function(table: str, refs: list[Ref], *, by_range: bool = False) -> str:
     """`{table}_references()`, the function the table's insert and update triggers run."""
     checks = "".join(pg_check(table, col, ref_table, ref_col, by_range=by_range)
                      for col, ref_table, ref_col in refs)
+    declarations = RANGE_DECLARATIONS if by_range else ""
     return f"""
 CREATE OR REPLACE FUNCTION {table}_references() RETURNS trigger AS $$
 DECLARE
   bad record;
-  ref_lo bigint;
-  ref_hi bigint;
-  ref_named bigint;
-BEGIN{checks}
+{declarations}BEGIN{checks}
   RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;"""

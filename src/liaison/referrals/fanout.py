@@ -66,26 +66,30 @@ class Staged:
     params: dict[str, Any]
     deliver: bool
 
-    def split(self, later: set[int]) -> tuple[Staged, Staged]:
-        """The chunk as two writes in one transaction: now, every row but those of the items at positions `later`
-        (and those items' cases); and later, those items (which name rows that must be there first: the chunk
+    @property
+    def has_later(self) -> bool:
+        return any(row[-1] for row in self.rows)
+
+    def split(self) -> tuple[Staged, Staged]:
+        """The chunk as two writes in one transaction: now, every row but those marked `later` (and those items'
+        cases, which are written now); and later, those items (which name rows that must be there first: the chunk
         before's). Every case is written in the first, so the keys each write names run unbroken (the database
         checks a whole range of keys at once, ADR 0016). The keys were taken together, in the file's order."""
         assert self.statements[0].startswith(f'INSERT INTO "{Case._meta.db_table}"')
-        now = [(*row[:-1], row[0] in later) for row in self.rows]
-        after = [(*row[:-1], False) for row in self.rows if row[0] in later]
-        return (replace(self, rows=now),
-                replace(self, rows=after, statements=self.statements[1:]))
+        after = [(*row[:-1], False) for row in self.rows if row[-1]]
+        return self, replace(self, rows=after, statements=self.statements[1:])
 
 
-def stage(*, la, channel: str, items: list, actor, received_at, batch, porth, rates: RateTable | None) -> Staged:
+def stage(*, la, channel: str, items: list, actor, received_at, batch, porth, rates: RateTable | None,
+          later: set[int] = frozenset()) -> Staged:
     """Everything `write` needs for `items` (scrutinised: each has its status), worked out in Python: takes each
     item's ids from the sequences (sets its referral_id, case_id and debt_id) and builds its staged row. Needs
-    no transaction (a chunk of a bulk file is staged while the one before it is written)."""
+    no transaction (a chunk of a bulk file is staged while the one before it is written). `later`: the items (by
+    id()) to be written after the rest (`Staged.split`)."""
     notice_ids = _take_ids(items)
     site = services.owning_site(la) if any(i.debt_id for i in items) else None
     rows = _stage_rows(items, notice_ids, la=la, channel=channel, received_at=received_at, porth=porth,
-                       site=site, rates=rates or RateTable())
+                       site=site, rates=rates or RateTable(), later=later)
     params: dict[str, Any] = {
         "la": la.pk, "porth": porth.pk, "when": received_at, "channel": channel, "actor": getattr(actor, "pk", None),
         "actor_org": getattr(actor, "organisation_id", None) or la.pk, "batch": getattr(batch, "pk", None),
@@ -130,7 +134,7 @@ def _take_ids(items: list) -> dict[int, int]:
 
 
 def _stage_rows(items: list, notice_ids: dict[int, int], *, la, channel: str, received_at, porth, site,
-                rates: RateTable) -> list[tuple]:
+                rates: RateTable, later: set[int]) -> list[tuple]:
     """One staging row per item, in _COLUMNS' order: every value with a rule worked out by the same functions
     as the instance path."""
     loaded_on = timezone.localdate(received_at)
@@ -176,7 +180,7 @@ def _stage_rows(items: list, notice_ids: dict[int, int], *, la, channel: str, re
                                                          terms.weekly_rate_pence) if terms else None)[:500],
             code, dumps(context) if code else None,
             email_subject(code, context["la_reference"]) if code else None,
-            issued_summary(code) if code else None, False,
+            issued_summary(code) if code else None, id(item) in later,
         ))
     return rows
 

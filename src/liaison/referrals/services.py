@@ -227,8 +227,12 @@ class Prepared:
     # set by whoever writes the chunk behind (core.csvfile). Otherwise the whole chunk waits (`needs_previous`).
     naming_previous: set[int] = field(default_factory=set)
     staged_after: Any = None  # fanout.Staged of the live items naming rows in flight
-    needs_previous: bool = False
     previous_committed: Callable[[], None] = _nothing
+
+    @property
+    def needs_previous(self) -> bool:
+        """Whether nothing of this chunk may be written before the chunk in flight commits (core.csvfile)."""
+        return self.staged is None and bool(self.naming_previous)
 
     def in_flight(self) -> InFlight:
         """What this chunk will hold once recorded (for the chunk prepared while it is written)."""
@@ -267,15 +271,10 @@ def referrals_prepare(*, la: Organisation, channel: str, rows: Sequence[tuple[in
     if live and _writes_set_based(live, batch):
         from liaison.referrals import fanout
 
-        staged = fanout.stage(la=la, channel=channel, items=live, actor=actor, received_at=received_at,
-                              batch=batch, porth=porth, rates=rates)
-        waiting = {n for n, item in enumerate(live) if id(item) in naming}  # a staged row's first value: its n
-        if waiting:
-            prepared.staged, prepared.staged_after = staged.split(waiting)
-        else:
-            prepared.staged = staged
-    else:
-        prepared.needs_previous = bool(naming)
+        prepared.staged = fanout.stage(la=la, channel=channel, items=live, actor=actor, received_at=received_at,
+                                       batch=batch, porth=porth, rates=rates, later=naming)
+        if prepared.staged.has_later:
+            prepared.staged, prepared.staged_after = prepared.staged.split()
     return prepared
 
 

@@ -6,52 +6,37 @@ were the largest part of the checks' 2 s a 100,000-row file. Counting the cases 
 id named answers the same question with one short range scan when every id of that range exists; when it does
 not (a gap, or cases far apart), the exact check runs as before. The organisations and users (small tables,
 a few distinct values a statement) are checked as before. PostgreSQL only: SQLite checks row by row.
+
+The function is core 0003's with its case check replaced (`dbchecks.pg_check`); undoing this puts 0003's back.
 """
+
+import importlib
 
 from django.db import migrations
 
-from liaison.core.dbchecks import pg_check
+from liaison.core.dbchecks import RANGE_DECLARATIONS, pg_check
 
-_ORGANISATIONS_AND_USERS = """
-  SELECT n.id INTO bad FROM (SELECT la_id AS id FROM added WHERE la_id IS NOT NULL
-                             UNION SELECT actor_organisation_id FROM added WHERE actor_organisation_id IS NOT NULL) n
-   WHERE NOT EXISTS (SELECT 1 FROM partners_organisation o WHERE o.id = n.id) LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION 'timeline event names organisation %, which does not exist', bad.id
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
-  SELECT n.actor_id INTO bad FROM (SELECT DISTINCT actor_id FROM added WHERE actor_id IS NOT NULL) n
-   WHERE NOT EXISTS (SELECT 1 FROM partners_user u WHERE u.id = n.actor_id) LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION 'timeline event names user %, which does not exist', bad.actor_id
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;"""
+_EVENTS = importlib.import_module("liaison.core.migrations.0003_event_references_checked_per_statement")
 
 
-def _function(by_range: bool) -> str:
-    case = pg_check("core_event", "case_id", "core_case", "id", by_range=by_range,
-                    message="timeline event names case %, which does not exist")
-    return f"""
-CREATE OR REPLACE FUNCTION core_event_references() RETURNS trigger AS $$
-DECLARE
-  bad record;
-  ref_lo bigint;
-  ref_hi bigint;
-  ref_named bigint;
-BEGIN{case}{_ORGANISATIONS_AND_USERS}
-  RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;"""
+def _functions() -> tuple[str, str]:
+    """(0003's core_event_references() with the case checked by range, 0003's as it was)."""
+    start = _EVENTS.PG_UP.index("CREATE OR REPLACE FUNCTION core_event_references()")
+    end = _EVENTS.PG_UP.index("$$ LANGUAGE plpgsql;", start) + len("$$ LANGUAGE plpgsql;")
+    exact = _EVENTS.PG_UP[start:end]
+    case_start = exact.index("  SELECT n.case_id INTO bad")
+    case_end = exact.index("  END IF;", case_start) + len("  END IF;")
+    by_range = pg_check("core_event", "case_id", "core_case", "id", by_range=True,
+                        message="timeline event names case %, which does not exist")
+    changed = (exact[:case_start].replace("  bad record;\n", "  bad record;\n" + RANGE_DECLARATIONS)
+               + by_range.lstrip("\n") + exact[case_end:])
+    return changed, exact
 
 
-# Fixed here, as the SQL of a migration is: what this migration installs does not change with the module.
-PG_UP, PG_DOWN = _function(True), _function(False)
-
-
-def _run(sql):
+def _run(by_range: bool):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
+            schema_editor.execute(_functions()[0 if by_range else 1], params=None)
     return run
 
 
@@ -59,4 +44,4 @@ class Migration(migrations.Migration):
 
     dependencies = [("core", "0007_keys_never_looked_up")]
 
-    operations = [migrations.RunPython(_run(PG_UP), _run(PG_DOWN))]
+    operations = [migrations.RunPython(_run(True), _run(False))]

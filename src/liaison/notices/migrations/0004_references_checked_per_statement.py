@@ -10,6 +10,13 @@ from django.db import migrations, models
 from liaison.core import dbchecks
 
 
+# What notices and outbox e-mails name, each checked per statement (notices 0006 checks the same by range).
+TABLES = [
+    ("notices_notice", [("case_id", "core_case", "id"), ("la_id", "partners_organisation", "id"),
+                        ("issued_by_id", "partners_organisation", "id")]),
+    ("notices_outboxmessage", [("notice_id", "notices_notice", "id")])]
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -39,8 +46,5 @@ class Migration(migrations.Migration):
             name='notice',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='emails', to='notices.notice'),
         ),
-        dbchecks.operations(
-            ("notices_notice", [("case_id", "core_case", "id"), ("la_id", "partners_organisation", "id"),
-                                ("issued_by_id", "partners_organisation", "id")]),
-            ("notices_outboxmessage", [("notice_id", "notices_notice", "id")])),
+        dbchecks.operations(*TABLES),
     ]

@@ -12,6 +12,15 @@ from django.db import migrations, models
 from liaison.core import dbchecks
 
 
+# What a referral names, each checked per statement (referrals 0007 checks the same by range).
+REFERENCES = [
+    ("case_id", "core_case", "id"), ("la_id", "partners_organisation", "id"),
+    ("submitted_by_id", "partners_user", "id"), ("assigned_to_id", "partners_user", "id"),
+    ("decided_by_id", "partners_user", "id"), ("import_batch_id", "referrals_importbatch", "id"),
+    ("reason_id", "referrals_reason", "code"), ("penalty_overpayment_id", "referrals_referral", "id"),
+    ("debt_id", "recovery_debt", "id")]
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -69,10 +78,5 @@ class Migration(migrations.Migration):
             name='submitted_by',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
-        dbchecks.operations(("referrals_referral", [
-            ("case_id", "core_case", "id"), ("la_id", "partners_organisation", "id"),
-            ("submitted_by_id", "partners_user", "id"), ("assigned_to_id", "partners_user", "id"),
-            ("decided_by_id", "partners_user", "id"), ("import_batch_id", "referrals_importbatch", "id"),
-            ("reason_id", "referrals_reason", "code"), ("penalty_overpayment_id", "referrals_referral", "id"),
-            ("debt_id", "recovery_debt", "id")])),
+        dbchecks.operations(("referrals_referral", REFERENCES)),
     ]
